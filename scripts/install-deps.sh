@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install everything vifguard needs to build, test and run on Debian 12
+# (bookworm).  Safe to run again; run as root.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential cmake pkg-config clang
+	libxen-dev libnftnl-dev libmnl-dev libsystemd-dev libinih-dev
+	# run: the nftables CLI is only used by tests and operators to look at
+	# the ruleset; the daemon talks netlink itself
+	nftables iproute2 iputils-ping
+	# test: a real xenstored (C), its CLI clients, and kernel-side tools
+	xen-utils-4.17 xenstore-utils procps psmisc
+	# docs
+	man-db groff-base
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (apt-get install)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps.sh: all ${#packages[@]} packages already installed"
+	exit 0
+fi
+
+echo "install-deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# xen-utils must not start services on a machine that is not a Xen host.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}"
