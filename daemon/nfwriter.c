@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "nfmsg.h"
+#include "nfwriter.h"
+
+struct nfwriter {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	int sndbuf;
+	/* one recv() returns at most one skb of acks: 64 KiB is plenty */
+	uint8_t rxbuf[65536];
+};
+
+struct nfwriter *nfwriter_free(struct nfwriter *w)
+{
+	if (w) {
+		if (w->nl)
+			mnl_socket_close(w->nl);
+		free(w);
+	}
+	return NULL;
+}
+
+int nfwriter_new(struct nfwriter **ret)
+{
+	struct nfwriter *w = calloc(1, sizeof(*w));
+	int one = 1, rcvbuf = 4 * 1024 * 1024;
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!w->nl) {
+		r = -errno;
+		goto fail;
+	}
+	if (mnl_socket_bind(w->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	/* Errors name the attribute at fault, and do not echo the request. */
+	mnl_socket_setsockopt(w->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(w->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* A failed full sync can answer with one error per message. */
+	if (setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+	w->seq = (uint32_t)time(NULL);
+	*ret = w;
+	return 0;
+fail:
+	nfwriter_free(w);
+	return r;
+}
+
+/* The kernel refuses a message larger than the socket's send buffer. */
+static int size_sndbuf(struct nfwriter *w, size_t len)
+{
+	int want;
+
+	if (len + 4096 > INT32_MAX / 2)
+		return -EMSGSIZE;
+	want = (int)len + 4096;
+	if (want <= w->sndbuf)
+		return 0;
+	if (setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_SNDBUFFORCE, &want,
+		       sizeof(want)) < 0 &&
+	    setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) < 0)
+		return -errno;
+	w->sndbuf = want;
+	return 0;
+}
+
+struct collect {
+	const struct nfmsg_batch *batch;
+	const struct plan *plan;
+	struct nfwriter_error *err;
+	bool acked;
+	int first_error;
+};
+
+static void on_ack(const struct nfmsg_ack *ack, void *userdata)
+{
+	struct collect *c = userdata;
+	long op;
+
+	if (ack->error == 0) {
+		if (ack->seq == c->batch->last_seq)
+			c->acked = true;
+		return;
+	}
+	if (c->first_error)
+		return; /* the first error is the cause, later ones follow from it */
+	c->first_error = ack->error;
+	op = nfmsg_batch_op_of_seq(c->batch, ack->seq);
+	if (c->err) {
+		c->err->op = op;
+		c->err->owner = op >= 0 ? c->plan->ops[op].owner : -1;
+		c->err->error = ack->error;
+		snprintf(c->err->msg, sizeof(c->err->msg), "%s", ack->msg);
+	}
+}
+
+int nfwriter_commit(struct nfwriter *w, const struct plan *p, struct nfwriter_error *err)
+{
+	struct nfmsg_batch b;
+	struct collect c = { .plan = p, .err = err };
+	uint8_t *buf = w->rxbuf;
+	int r;
+
+	if (err)
+		*err = (struct nfwriter_error){ .op = -1, .owner = -1 };
+	r = nfmsg_batch_build(p, w->seq, &b);
+	if (r < 0)
+		return r;
+	w->seq += (uint32_t)p->n_ops + 2;
+	c.batch = &b;
+	r = size_sndbuf(w, b.len);
+	if (r < 0)
+		goto out;
+	if (mnl_socket_sendto(w->nl, b.buf, b.len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* nf_tables processes the whole batch inside sendmsg(): every answer
+	 * is queued by now.  Read until the last op's ACK or an error; the
+	 * poll timeout only guards against a kernel that never answers. */
+	for (;;) {
+		struct pollfd pfd = { .fd = mnl_socket_get_fd(w->nl), .events = POLLIN };
+		ssize_t n;
+
+		if (c.acked || c.first_error) {
+			n = recv(pfd.fd, buf, sizeof(w->rxbuf), MSG_DONTWAIT);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+		} else {
+			r = poll(&pfd, 1, 5000);
+			if (r == 0) {
+				r = -ETIMEDOUT;
+				goto out;
+			}
+			if (r < 0) {
+				r = -errno;
+				goto out;
+			}
+			n = recv(pfd.fd, buf, sizeof(w->rxbuf), MSG_DONTWAIT);
+		}
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			r = -errno; /* ENOBUFS: answers lost, state unknown */
+			goto out;
+		}
+		r = nfmsg_acks_parse(buf, (size_t)n, on_ack, &c);
+		if (r < 0)
+			goto out;
+	}
+	r = c.first_error ? c.first_error : 0;
+out:
+	nfmsg_batch_done(&b);
+	return r;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+#include "nfmsg.h"
+
+/* Room reserved for one message before building it: mnl_attr_put() does not
+ * check bounds, so every message must fit what we reserve.  The largest is a
+ * set of VIF_ADDRS_MAX intervals (about 130 elements of ~40 bytes). */
+#define MSG_RESERVE (64 * 1024)
+
+static int reserve(struct nfmsg_batch *b)
+{
+	if (b->alloc - b->len >= MSG_RESERVE)
+		return 0;
+	size_t n = b->alloc ? b->alloc * 2 : 4 * MSG_RESERVE;
+	uint8_t *buf = realloc(b->buf, n);
+
+	if (!buf)
+		return -ENOMEM;
+	/* libnftnl/libmnl expect zeroed padding */
+	memset(buf + b->alloc, 0, n - b->alloc);
+	b->buf = buf;
+	b->alloc = n;
+	return 0;
+}
+
+static void commit(struct nfmsg_batch *b, struct nlmsghdr *nlh)
+{
+	b->len += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+static uint16_t msg_type(const struct plan_op *op)
+{
+	switch (op->obj) {
+	case PLAN_TABLE:
+		return op->del ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE;
+	case PLAN_CHAIN:
+		return op->del ? NFT_MSG_DELCHAIN : NFT_MSG_NEWCHAIN;
+	case PLAN_SET:
+		return op->del ? NFT_MSG_DELSET : NFT_MSG_NEWSET;
+	case PLAN_ELEMS:
+		return op->del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
+	case PLAN_COUNTER:
+		return op->del ? NFT_MSG_DELOBJ : NFT_MSG_NEWOBJ;
+	case PLAN_RULE:
+		return op->del ? NFT_MSG_DELRULE : NFT_MSG_NEWRULE;
+	case _PLAN_OBJ_MAX:
+		break;
+	}
+	return 0;
+}
+
+static uint16_t msg_flags(const struct plan_op *op)
+{
+	if (op->del)
+		return 0;
+	switch (op->obj) {
+	case PLAN_TABLE:
+		/* "create if missing": the full sync starts with it so that
+		 * the DELTABLE after it always finds the table */
+		return NLM_F_CREATE;
+	case PLAN_RULE:
+		return NLM_F_CREATE | NLM_F_APPEND;
+	case PLAN_CHAIN:
+	case PLAN_SET:
+	case PLAN_ELEMS:
+	case PLAN_COUNTER:
+		/* a name we create must be new: a clash means our view of
+		 * the kernel is wrong, or two vifs claim one port name */
+		return NLM_F_CREATE | NLM_F_EXCL;
+	case _PLAN_OBJ_MAX:
+		break;
+	}
+	return 0;
+}
+
+int nfmsg_batch_build(const struct plan *p, uint32_t seq, struct nfmsg_batch *ret)
+{
+	struct nfmsg_batch b = { 0 };
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (p->oom)
+		return -ENOMEM;
+	if (p->n_ops == 0)
+		return -ENODATA; /* never send a batch of only begin and end */
+	if ((r = reserve(&b)) < 0)
+		return r;
+	nlh = nftnl_batch_begin((char *)b.buf + b.len, seq++);
+	commit(&b, nlh);
+	b.first_seq = seq;
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct plan_op *op = &p->ops[i];
+		uint16_t flags = msg_flags(op);
+
+		if ((r = reserve(&b)) < 0)
+			goto fail;
+		/* ACK only the last message: errors come unasked, and the
+		 * last ACK proves the whole batch was processed. */
+		if (i == p->n_ops - 1)
+			flags |= NLM_F_ACK;
+		nlh = nftnl_nlmsg_build_hdr((char *)b.buf + b.len, msg_type(op), NFPROTO_BRIDGE,
+					    flags, seq + (uint32_t)i);
+		switch (op->obj) {
+		case PLAN_TABLE:
+			nftnl_table_nlmsg_build_payload(nlh, op->nl);
+			break;
+		case PLAN_CHAIN:
+			nftnl_chain_nlmsg_build_payload(nlh, op->nl);
+			break;
+		case PLAN_SET:
+			nftnl_set_nlmsg_build_payload(nlh, op->nl);
+			break;
+		case PLAN_ELEMS:
+			nftnl_set_elems_nlmsg_build_payload(nlh, op->nl);
+			break;
+		case PLAN_COUNTER:
+			nftnl_obj_nlmsg_build_payload(nlh, op->nl);
+			break;
+		case PLAN_RULE:
+			nftnl_rule_nlmsg_build_payload(nlh, op->nl);
+			break;
+		case _PLAN_OBJ_MAX:
+			r = -EINVAL;
+			goto fail;
+		}
+		if (nlh->nlmsg_len > MSG_RESERVE) {
+			/* already overran the reserve: a bug, not an input error */
+			abort();
+		}
+		commit(&b, nlh);
+	}
+	b.n_ops = p->n_ops;
+	b.last_seq = seq + (uint32_t)p->n_ops - 1;
+	if ((r = reserve(&b)) < 0)
+		goto fail;
+	nlh = nftnl_batch_end((char *)b.buf + b.len, seq + (uint32_t)p->n_ops);
+	commit(&b, nlh);
+	*ret = b;
+	return 0;
+fail:
+	free(b.buf);
+	return r;
+}
+
+void nfmsg_batch_done(struct nfmsg_batch *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+long nfmsg_batch_op_of_seq(const struct nfmsg_batch *b, uint32_t seq)
+{
+	if (seq < b->first_seq || seq >= b->first_seq + b->n_ops)
+		return -1;
+	return (long)(seq - b->first_seq);
+}
+
+static int extack_msg_cb(const struct nlattr *attr, void *data)
+{
+	const char **msg = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		*msg = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+int nfmsg_acks_parse(const void *buf, size_t len,
+		     void (*cb)(const struct nfmsg_ack *ack, void *userdata), void *userdata)
+{
+	const struct nlmsghdr *nlh = buf;
+	int n = (int)len;
+
+	if (len > INT32_MAX)
+		return -EBADMSG;
+	while (mnl_nlmsg_ok(nlh, n)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e;
+			struct nfmsg_ack ack = { .seq = nlh->nlmsg_seq };
+			const char *msg = NULL;
+			size_t off;
+
+			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				return -EBADMSG;
+			e = mnl_nlmsg_get_payload(nlh);
+			if (e->error > 0 || e->error < -4095)
+				return -EBADMSG;
+			ack.error = e->error;
+			/* TLVs follow the error (and the echoed request, unless capped) */
+			if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+				off = sizeof(*e);
+				if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+					if (e->msg.nlmsg_len < sizeof(struct nlmsghdr))
+						return -EBADMSG;
+					off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+				}
+				off = MNL_ALIGN(off);
+				if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+					mnl_attr_parse(nlh, (unsigned int)off, extack_msg_cb, &msg);
+			}
+			if (msg)
+				snprintf(ack.msg, sizeof(ack.msg), "%s", msg);
+			cb(&ack, userdata);
+		}
+		nlh = mnl_nlmsg_next(nlh, &n);
+	}
+	if (n != 0 && n >= (int)sizeof(struct nlmsghdr))
+		return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Plan -> one nfnetlink batch (BATCH_BEGIN, one message per op, BATCH_END),
+ * and the parsing of what the kernel answers.  Pure: builds and parses bytes.
+ */
+#ifndef VIFGUARD_NFMSG_H
+#define VIFGUARD_NFMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ruleset.h"
+
+struct nfmsg_batch {
+	uint8_t *buf;
+	size_t len;
+	size_t alloc;
+	uint32_t first_seq; /* seq of ops[0]; op i has first_seq + i */
+	uint32_t last_seq; /* seq of the last op (which asks for an ACK) */
+	size_t n_ops;
+};
+
+/* Build the batch for every op of the plan; seq numbers start at seq. */
+int nfmsg_batch_build(const struct plan *p, uint32_t seq, struct nfmsg_batch *ret);
+void nfmsg_batch_done(struct nfmsg_batch *b);
+
+/* One answer from the kernel. */
+struct nfmsg_ack {
+	uint32_t seq;
+	int error; /* 0 for an ACK, negative errno for an error */
+	char msg[128]; /* extended ack message, if any */
+};
+
+/* Parse a buffer of netlink messages read from the socket; calls cb for each
+ * NLMSG_ERROR (ack or error).  Returns -EBADMSG on malformed input. */
+int nfmsg_acks_parse(const void *buf, size_t len,
+		     void (*cb)(const struct nfmsg_ack *ack, void *userdata), void *userdata);
+
+/* Map a seq back to its op index in the batch, or -1 (begin/end/unknown). */
+long nfmsg_batch_op_of_seq(const struct nfmsg_batch *b, uint32_t seq);
+
+#endif
