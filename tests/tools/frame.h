@@ -105,9 +105,9 @@ struct frame_error {
 
 /* One parsed value; which member is meaningful depends on the key. */
 struct frame_value {
-	uint32_t u; /* integers, ext, prefix length */
+	uint32_t u;	  /* integers, ext, prefix length */
 	uint8_t addr[16]; /* MAC (6 bytes), IPv4 (4), IPv6 (16), nonce (6) */
-	bool none; /* sll=none, tll=none */
+	bool none;	  /* sll=none, tll=none */
 };
 
 struct frame_spec {
@@ -128,17 +128,23 @@ bool frame_kind_needs_key(enum frame_kind k, enum frame_key key);
 /* Start an empty spec of the named kind; -EINVAL for an unknown kind. */
 int frame_spec_init(struct frame_spec *ret, const char *kind, struct frame_error *err);
 
-/* Parse one key; a later value for the same key replaces the earlier one.
+/*
+ * Parse one key; a later value for the same key replaces the earlier one.
  * -EINVAL (with err filled) for an unknown key, a key this kind does not
- * take, or a malformed value.  On error the spec is unchanged. */
+ * take, or a malformed value.  On error the spec is unchanged.
+ */
 int frame_spec_set(struct frame_spec *s, const char *key, const char *value,
 		   struct frame_error *err);
 /* Same, for one "key=value" argument. */
 int frame_spec_set_arg(struct frame_spec *s, const char *arg, struct frame_error *err);
 
-/* Build the frame.  -EINVAL (err filled) when a required key is missing,
- * -ENOBUFS when len is too small (FRAME_MAX_LEN always suffices). */
+/*
+ * Build the frame: *ret_len bytes, at least FRAME_MIN_LEN.  If ret_data_len
+ * is not NULL it gets the length before the zero padding (<= *ret_len).
+ * -EINVAL (err filled) when a required key is missing, -ENOBUFS when len is
+ * too small (FRAME_MAX_LEN always suffices).
+ */
 int frame_build(const struct frame_spec *s, uint8_t *buf, size_t len, size_t *ret_len,
-		struct frame_error *err);
+		size_t *ret_data_len, struct frame_error *err);
 
 #endif
