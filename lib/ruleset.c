@@ -804,6 +804,13 @@ struct vif_ctx {
 	char set6[48];
 };
 
+/* A vif without an `ip` key under no-ip = mac-only: only the mac and the
+ * router/server checks apply, any address is allowed. */
+static bool is_mac_only(const struct vif_ctx *c)
+{
+	return !c->v->has_ip && c->pol->no_ip == POLICY_NO_IP_MAC_ONLY;
+}
+
 /* Start a rule in one of the vif's chains. */
 static int vr_begin(struct vif_ctx *c, struct rule *r, enum vif_chain ch)
 {
@@ -932,9 +939,11 @@ static int vif_arp_chain(struct vif_ctx *c)
 	/* Requests are checked like replies: a gratuitous request poisons caches too. */
 	if (vr_begin(c, &r, VC_ARP) < 0)
 		return -ENOMEM;
-	m_arp_field(&r, 14, 4);
-	e_lookup(&r, c->set4, false, false);
-	rule_printf(&r, "arp saddr ip @%s ", c->set4);
+	if (!is_mac_only(c)) {
+		m_arp_field(&r, 14, 4);
+		e_lookup(&r, c->set4, false, false);
+		rule_printf(&r, "arp saddr ip @%s ", c->set4);
+	}
 	e_verdict(&r, NF_ACCEPT, NULL);
 	if ((ret = vr_end(c, &r, VC_ARP)))
 		return ret;
@@ -962,7 +971,7 @@ static int vif_ip_chain(struct vif_ctx *c)
 {
 	uint8_t dhcp_addrs[8] = { 0, 0, 0, 0, 255, 255, 255, 255 };
 	uint8_t dhcp_ports[4] = { 0, 68, 0, 67 };
-	bool mac_only = !c->v->has_ip && c->pol->no_ip == POLICY_NO_IP_MAC_ONLY;
+	bool mac_only = is_mac_only(c);
 	struct rule r;
 	int ret;
 
@@ -1016,7 +1025,7 @@ static int vif_ip6_chain(struct vif_ctx *c)
 		{ ICMPV6_RA, "nd-router-advert" },
 		{ ICMPV6_REDIRECT, "nd-redirect" },
 	};
-	bool mac_only = !c->v->has_ip && c->pol->no_ip == POLICY_NO_IP_MAC_ONLY;
+	bool mac_only = is_mac_only(c);
 	uint8_t zero16[16] = { 0 };
 	struct rule r;
 	int ret = 0;
@@ -1188,6 +1197,12 @@ static int vif_nd_chain(struct vif_ctx *c)
 	int ret;
 
 	vif_mac_to_eui64_ll(c->v->mac, ll.addr);
+	if (is_mac_only(c)) {
+		if (vr_begin(c, &r, VC_ND) < 0)
+			return -ENOMEM;
+		e_verdict(&r, NF_ACCEPT, NULL);
+		return vr_end(c, &r, VC_ND);
+	}
 	for (size_t i = 0; i <= c->v->n_addrs; i++) {
 		const struct vif_addr *a = i < c->v->n_addrs ? &c->v->addrs[i] : &ll;
 

@@ -142,8 +142,13 @@ world_observe_start() {
 
 # world_observe_wait HANDLE: wait for the observer and print its count.
 world_observe_wait() {
-	local pid_var="VG_OBS_PID_$1"
+	local pid_var="VG_OBS_PID_$1" i
+	# In a command substitution the observer is not our child: poll.
 	wait "${!pid_var}" 2>/dev/null
+	for ((i = 0; i < 3000; i++)); do
+		kill -0 "${!pid_var}" 2>/dev/null || break
+		sleep 0.02
+	done
 	cat "$VG_WORLD_TMP/$1.count" 2>/dev/null || echo -1
 }
 
