@@ -68,4 +68,35 @@ vg_expect_eq "vif4.0 still in the ruleset" 1 "$(grep -c 'chain vif4.0 {' <<<"$li
 vg_expect_eq "removed vif's port is fail-closed" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M2 saddr=192.0.2.30 daddr=192.0.2.254)"
 vg_check "a second removal fails loudly" bash -c "! ip netns exec $VG_WORLD-host $VG_APPLY -t $VG_TABLE del $newmac 2>/dev/null"
+# A full sync replaces the table in one transaction: a guest spoofing in a
+# tight loop throughout 20 of them gets nothing through.
+VG_FROM=vif4.0
+world_observe_start storm gw eth0 60000 ipv4-udp src=00:16:3e:00:04:00 saddr=192.0.2.254 \
+	daddr=192.0.2.1
+world_bg vif4.0 "$VG_FRAME" send -i eth0 -n 200000 -g 20 ipv4-udp src=00:16:3e:00:04:00 \
+	saddr=192.0.2.254 daddr=192.0.2.1
+spoofer=${VG_WORLD_PIDS[-1]}
+ok=0
+for i in $(seq 20); do
+	engine sync "$old" && ok=$((ok + 1))
+done
+kill "$spoofer" 2>/dev/null
+kill -INT "$VG_OBS_PID_storm" 2>/dev/null
+vg_expect_eq "20 full syncs under a spoofing flood all applied" 20 "$ok"
+vg_expect_eq "no spoofed frame got through during the syncs" 0 "$(world_observe_wait storm)"
+
+# A vif the kernel rejects (here: two vifs claim one port name) is blamed by
+# sequence number and left out; the others are applied.
+clash=$(engine_vifs clash '3 0 mac='$M' vifname=clash ip=192.0.2.3' \
+	'8 0 mac=00:16:3e:00:08:00 vifname=clash ip=192.0.2.8' \
+	'4 0 mac=00:16:3e:00:04:00 ip=192.0.2.4')
+err=$(engine sync "$clash" 2>&1 >/dev/null)
+vg_check "the sync with a clashing vif still applies the others" \
+	bash -c "ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif4.0 >/dev/null"
+vg_check "the clashing vif is named in the error ($err)" grep -q 'vif8.0 (clash)' <<<"$err"
+vg_check "the clashing vif has no rules" \
+	bash -c "! ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif8.0 2>/dev/null"
+vg_expect_eq "the port stays with the first vif" 1 \
+	"$(engine_list | grep -c '"clash" : goto vif3.0')"
+
 vg_done
