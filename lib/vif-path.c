@@ -24,8 +24,7 @@ static bool is_key_char(char c)
 }
 
 __attribute__((format(printf, 4, 5))) static int path_error(struct vif_error *err, int r,
-							     const char *path, const char *fmt,
-							     ...)
+							    const char *path, const char *fmt, ...)
 {
 	char qpath[VIF_QUOTE_SIZE], reason[192];
 	va_list ap;
@@ -36,13 +35,13 @@ __attribute__((format(printf, 4, 5))) static int path_error(struct vif_error *er
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	vif_quote(qpath, sizeof(qpath), path, strnlen(path, VIF_VALUE_MAX + 1));
-	snprintf(err->text, sizeof(err->text), "path '%s': %s", qpath, reason);
+	snprintf(err->text, sizeof(err->text), "path '%s' %s", qpath, reason);
 	return r;
 }
 
 /* Parse the id component at s (n bytes) with vif_id_parse's rules. */
-static int component_id(const char *path, const char *what, const char *s, size_t n,
-			uint32_t max, uint32_t *ret, struct vif_error *err)
+static int component_id(const char *path, const char *what, const char *s, size_t n, uint32_t max,
+			uint32_t *ret, struct vif_error *err)
 {
 	char comp[ID_COMPONENT_MAX + 1], qcomp[VIF_QUOTE_SIZE];
 
@@ -54,9 +53,9 @@ static int component_id(const char *path, const char *what, const char *s, size_
 	}
 	vif_quote(qcomp, sizeof(qcomp), s, n);
 	return path_error(err, -EINVAL, path,
-			  "component '%s' is not a valid %s (a decimal number 0..%" PRIu32
+			  "has an invalid %s component '%s' (expected a decimal number 0..%" PRIu32
 			  " without leading zeros)",
-			  qcomp, what, max);
+			  what, qcomp, max);
 }
 
 int vif_path_parse(uint32_t backend_domid, const char *path, struct vif_path *ret,
@@ -77,7 +76,7 @@ int vif_path_parse(uint32_t backend_domid, const char *path, struct vif_path *re
 	n = (size_t)r;
 
 	if (strncmp(path, root, n) != 0)
-		return -ENOENT;
+		goto foreign;
 	p = path + n;
 	if (*p == '\0') {
 		v.kind = VIF_PATH_ROOT;
@@ -85,7 +84,7 @@ int vif_path_parse(uint32_t backend_domid, const char *path, struct vif_path *re
 	}
 	/* "/local/domain/0/backend/vifx" is a sibling, not something below us. */
 	if (*p != '/')
-		return -ENOENT;
+		goto foreign;
 	p++;
 
 	/* <domid> */
@@ -120,8 +119,9 @@ int vif_path_parse(uint32_t backend_domid, const char *path, struct vif_path *re
 				  sizeof(v.key) - 1);
 	for (size_t i = 0; i < n; i++)
 		if (!is_key_char(p[i]))
-			return path_error(err, -EINVAL, path,
-					  "has a key with a character other than A-Z a-z 0-9 - _ @");
+			return path_error(
+			    err, -EINVAL, path,
+			    "has a key with a character other than A-Z a-z 0-9 - _ @");
 	memcpy(v.key, p, n);
 	v.key[n] = '\0';
 	v.kind = VIF_PATH_KEY;
@@ -136,4 +136,9 @@ int vif_path_parse(uint32_t backend_domid, const char *path, struct vif_path *re
 done:
 	*ret = v;
 	return 0;
+
+foreign:
+	/* Not an error for the caller, who watches more than this subtree; the text is for debug
+	 * logs. */
+	return path_error(err, -ENOENT, path, "is not under %s", root);
 }

@@ -26,7 +26,8 @@ struct vif_path {
 
 /* Parse a watch event path against the root "/local/domain/<backend_domid>/backend/vif".
  * -ENOENT: not under the root.  -EINVAL: under the root but a component is not a
- * valid id (err says which). */
+ * valid id, or the path is malformed ("//", trailing '/', key too long); err says
+ * which.  err (may be NULL) is written on every negative return, ret only on success. */
 int vif_path_parse(uint32_t backend_domid, const char *path, struct vif_path *ret,
 		   struct vif_error *err);
 

@@ -60,7 +60,7 @@ void vif_quote(char *buf, size_t size, const char *s, size_t n)
 }
 
 __attribute__((format(printf, 3, 4))) static int error_set(struct vif_error *err, int r,
-							    const char *fmt, ...)
+							   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -73,9 +73,8 @@ __attribute__((format(printf, 3, 4))) static int error_set(struct vif_error *err
 }
 
 /* Error helper for the common "key 'k': value 'v' <reason>" shape. */
-__attribute__((format(printf, 5, 6))) static int value_error(struct vif_error *err, int r,
-							      const char *key, const char *value,
-							      const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static int
+value_error(struct vif_error *err, int r, const char *key, const char *value, const char *fmt, ...)
 {
 	char qkey[VIF_QUOTE_SIZE], qvalue[VIF_QUOTE_SIZE], reason[192];
 	va_list ap;
@@ -90,6 +89,27 @@ __attribute__((format(printf, 5, 6))) static int value_error(struct vif_error *e
 	return error_set(err, r, "key '%s': value '%s' %s", qkey, qvalue, reason);
 }
 
+/*
+ * Error helper for one entry of a list: "key 'k': entry 'e'<reason>".  The
+ * reason starts with its own separator (" has ...", ": prefix ...").
+ */
+__attribute__((format(printf, 5, 6))) static int entry_error(struct vif_error *err, const char *key,
+							     const char *entry, size_t n,
+							     const char *fmt, ...)
+{
+	char qkey[VIF_QUOTE_SIZE], qentry[VIF_QUOTE_SIZE], reason[192];
+	va_list ap;
+
+	if (!err)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	vif_quote(qkey, sizeof(qkey), key, strlen(key));
+	vif_quote(qentry, sizeof(qentry), entry, n);
+	return error_set(err, -EINVAL, "key '%s': entry '%s'%s", qkey, qentry, reason);
+}
+
 static int missing_error(struct vif_error *err, const char *key)
 {
 	char qkey[VIF_QUOTE_SIZE];
@@ -102,8 +122,8 @@ void vif_limits_default(struct vif_limits *ret)
 {
 	assert(ret);
 	*ret = (struct vif_limits){
-		.min_prefix_v4 = 24,
-		.min_prefix_v6 = 64,
+	    .min_prefix_v4 = 24,
+	    .min_prefix_v6 = 64,
 	};
 }
 
@@ -195,18 +215,18 @@ struct special_range {
  * allowed; a guest's own link-local address may be listed.
  */
 static const struct special_range special_v4[] = {
-	{{0, 0, 0, 0}, 8, "is in 0.0.0.0/8 (\"this network\")"},
-	{{127, 0, 0, 0}, 8, "is a loopback address"},
-	{{224, 0, 0, 0}, 4, "is a multicast address"},
-	{{255, 255, 255, 255}, 32, "is the broadcast address"},
+    {{0, 0, 0, 0}, 8, "is in 0.0.0.0/8 (\"this network\")"},
+    {{127, 0, 0, 0}, 8, "is a loopback address"},
+    {{224, 0, 0, 0}, 4, "is a multicast address"},
+    {{255, 255, 255, 255}, 32, "is the broadcast address"},
 };
 
 static const struct special_range special_v6[] = {
-	{{0}, 128, "is the unspecified address"},
-	{{[15] = 1}, 128, "is the loopback address"},
-	/* Never on the wire; would let a guest match IPv4 rules through the v6 path. */
-	{{[10] = 0xff, [11] = 0xff}, 96, "is an IPv4-mapped address"},
-	{{0xff}, 8, "is a multicast address"},
+    {{0}, 128, "is the unspecified address"},
+    {{[15] = 1}, 128, "is the loopback address"},
+    /* Never on the wire; would let a guest match IPv4 rules through the v6 path. */
+    {{[10] = 0xff, [11] = 0xff}, 96, "is an IPv4-mapped address"},
+    {{0xff}, 8, "is a multicast address"},
 };
 
 static const char *special_check(const struct vif_addr *a)
@@ -247,29 +267,23 @@ static bool is_dotted_quad(const char *s)
 static int entry_parse(const char *key, const char *entry, const struct vif_limits *lim,
 		       struct vif_addr *ret, struct vif_error *err)
 {
-	char qkey[VIF_QUOTE_SIZE], qentry[VIF_QUOTE_SIZE];
 	/* INET6_ADDRSTRLEN covers the longest form, "ffff:...:255.255.255.255". */
 	char addr[INET6_ADDRSTRLEN];
 	struct vif_addr a = {0};
 	const char *slash, *what;
-	size_t alen, bits;
+	size_t n = strlen(entry), alen, bits;
 	unsigned min;
 
-	vif_quote(qkey, sizeof(qkey), key, strlen(key));
-	vif_quote(qentry, sizeof(qentry), entry, strlen(entry));
-
 	slash = strchr(entry, '/');
-	alen = slash ? (size_t)(slash - entry) : strlen(entry);
+	alen = slash ? (size_t)(slash - entry) : n;
 	if (alen == 0 || alen >= sizeof(addr))
 		goto malformed;
 	memcpy(addr, entry, alen);
 	addr[alen] = '\0';
 
 	if (strchr(addr, '%'))
-		return error_set(err, -EINVAL,
-				     "key '%s': entry '%s' has a zone id; list the address "
-				     "without '%%<interface>'",
-				     qkey, qentry);
+		return entry_error(err, key, entry, n,
+				   " has a zone id; list the address without '%%<interface>'");
 
 	if (strchr(addr, ':')) {
 		a.family = AF_INET6;
@@ -299,18 +313,15 @@ static int entry_parse(const char *key, const char *entry, const struct vif_limi
 		if (len > bits)
 			goto bad_prefix;
 		if (len == 0)
-			return error_set(err, -EINVAL,
-					     "key '%s': entry '%s' has prefix /0, which would allow "
-					     "every address",
-					     qkey, qentry);
+			return entry_error(err, key, entry, n,
+					   " has prefix /0, which would allow every address");
 		a.prefixlen = (uint8_t)len;
 	}
 
 	min = a.family == AF_INET ? lim->min_prefix_v4 : lim->min_prefix_v6;
 	if (a.prefixlen < min)
-		return error_set(err, -EINVAL,
-				     "key '%s': entry '%s': prefix /%u is wider than the allowed /%u",
-				     qkey, qentry, a.prefixlen, min);
+		return entry_error(err, key, entry, n, ": prefix /%u is wider than the allowed /%u",
+				   a.prefixlen, min);
 
 	if (a.prefixlen < bits) {
 		struct vif_addr net = a;
@@ -324,29 +335,25 @@ static int entry_parse(const char *key, const char *entry, const struct vif_limi
 			/* Both renderings come from inet_ntop, so they need no quoting. */
 			inet_ntop(a.family, a.addr, host, sizeof(host));
 			inet_ntop(a.family, net.addr, network, sizeof(network));
-			return error_set(err, -EINVAL,
-					     "key '%s': entry '%s' has host bits set: write %s for "
-					     "one address or %s/%u for the network",
-					     qkey, qentry, host, network, l);
+			return entry_error(err, key, entry, n,
+					   " has host bits set: write %s for one address or %s/%u "
+					   "for the network",
+					   host, network, l);
 		}
 	}
 
 	what = special_check(&a);
 	if (what)
-		return error_set(err, -EINVAL, "key '%s': entry '%s' %s", qkey, qentry, what);
+		return entry_error(err, key, entry, n, " %s", what);
 
 	*ret = a;
 	return 0;
 
 malformed:
-	return error_set(err, -EINVAL,
-			     "key '%s': entry '%s' is not an IPv4 or IPv6 address or prefix", qkey,
-			     qentry);
+	return entry_error(err, key, entry, n, " is not an IPv4 or IPv6 address or prefix");
 bad_prefix:
-	return error_set(err, -EINVAL,
-			     "key '%s': entry '%s' has an invalid prefix length (expected /1../%zu "
-			     "in decimal)",
-			     qkey, qentry, bits);
+	return entry_error(err, key, entry, n,
+			   " has an invalid prefix length (expected /1../%zu in decimal)", bits);
 }
 
 static bool addr_equal(const struct vif_addr *a, const struct vif_addr *b)
@@ -392,25 +399,12 @@ int vif_ip_list_parse(const char *key, const char *value, const struct vif_limit
 			break;
 		len = strcspn(p, " \t,");
 		if (p[len] == ',') {
-			char qkey[VIF_QUOTE_SIZE], qvalue[VIF_QUOTE_SIZE];
-
-			vif_quote(qkey, sizeof(qkey), key, strlen(key));
-			vif_quote(qvalue, sizeof(qvalue), value, strlen(value));
-			return error_set(err, -EINVAL,
-					     "key '%s': value '%s' contains a comma; separate "
-					     "entries with spaces",
-					     qkey, qvalue);
+			return value_error(err, -EINVAL, key, value,
+					   "contains a comma; separate entries with spaces");
 		}
-		if (len >= sizeof(entry)) {
-			char qkey[VIF_QUOTE_SIZE], qentry[VIF_QUOTE_SIZE];
-
-			vif_quote(qkey, sizeof(qkey), key, strlen(key));
-			vif_quote(qentry, sizeof(qentry), p, len);
-			return error_set(err, -EINVAL,
-					     "key '%s': entry '%s' is not an IPv4 or IPv6 address "
-					     "or prefix",
-					     qkey, qentry);
-		}
+		if (len >= sizeof(entry))
+			return entry_error(err, key, p, len,
+					   " is not an IPv4 or IPv6 address or prefix");
 		memcpy(entry, p, len);
 		entry[len] = '\0';
 		p += len;
@@ -451,14 +445,14 @@ int vif_ifname_check(const char *key, const char *value, struct vif_error *err)
 		return value_error(err, -EINVAL, key, value,
 				   "is longer than %d bytes, too long for an interface name",
 				   IFNAMSIZ - 1);
-	/* "." and ".." are rejected by the kernel (dev_valid_name) and would be path names in sysfs. */
+	/* The kernel refuses "." and ".." (dev_valid_name): they are directories in sysfs. */
 	if (strcmp(value, ".") == 0 || strcmp(value, "..") == 0)
 		return value_error(err, -EINVAL, key, value, "is not a valid interface name");
 	for (size_t i = 0; i < len; i++) {
 		char c = value[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
 			return value_error(err, -EINVAL, key, value,
 					   "contains a character other than A-Z a-z 0-9 _ . -");
 	}
@@ -509,8 +503,8 @@ int vif_from_keys(uint32_t domid, uint32_t devid, const struct vif_keys *keys,
 		  const struct vif_limits *lim, struct vif *ret, struct vif_error *err)
 {
 	struct vif v = {
-		.domid = domid,
-		.devid = devid,
+	    .domid = domid,
+	    .devid = devid,
 	};
 	int r;
 
@@ -519,12 +513,11 @@ int vif_from_keys(uint32_t domid, uint32_t devid, const struct vif_keys *keys,
 
 	if (domid > VIF_DOMID_MAX)
 		return error_set(err, -EINVAL,
-				     "domid %" PRIu32 " is not a guest domain (expected 0..%d)",
-				     domid, VIF_DOMID_MAX);
+				 "domid %" PRIu32 " is not a guest domain (expected 0..%d)", domid,
+				 VIF_DOMID_MAX);
 	if (devid > VIF_DEVID_MAX)
-		return error_set(err, -EINVAL,
-				     "devid %" PRIu32 " is out of range (expected 0..%d)", devid,
-				     VIF_DEVID_MAX);
+		return error_set(err, -EINVAL, "devid %" PRIu32 " is out of range (expected 0..%d)",
+				 devid, VIF_DEVID_MAX);
 
 	if (!keys->type || strcmp(keys->type, "vif") == 0)
 		v.type = VIF_TYPE_VIF;
@@ -544,13 +537,13 @@ int vif_from_keys(uint32_t domid, uint32_t devid, const struct vif_keys *keys,
 			return r;
 		strcpy(v.name, keys->vifname);
 	} else {
-		/* netback's own name; at most "vif32751.65535", 14 bytes, given the checks above. */
+		/* netback's own name; the id checks above bound it to 14 bytes. */
 		r = snprintf(v.name, sizeof(v.name), "vif%" PRIu32 ".%" PRIu32, domid, devid);
 		if (r < 0 || (size_t)r >= sizeof(v.name))
 			return error_set(err, -EINVAL,
-					     "default interface name for domid %" PRIu32
-					     " devid %" PRIu32 " is too long",
-					     domid, devid);
+					 "default interface name for domid %" PRIu32
+					 " devid %" PRIu32 " is too long",
+					 domid, devid);
 	}
 
 	if (v.type == VIF_TYPE_IOEMU) {
@@ -631,8 +624,8 @@ const char *vif_addr_to_string(const struct vif_addr *a, char *buf, size_t len)
 }
 
 static const char *const vif_type_table[_VIF_TYPE_MAX] = {
-	[VIF_TYPE_VIF] = "vif",
-	[VIF_TYPE_IOEMU] = "vif_ioemu",
+    [VIF_TYPE_VIF] = "vif",
+    [VIF_TYPE_IOEMU] = "vif_ioemu",
 };
 
 const char *vif_type_to_string(enum vif_type t)
