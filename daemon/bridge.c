@@ -137,7 +137,7 @@ int bridge_get_no_linklocal_learn(const char *bridge)
 
 	if (ifindex == 0)
 		return -ENODEV;
-	nlh = link_msg(buf, RTM_GETLINK, 0, bridge, ifindex);
+	nlh = link_msg(buf, RTM_GETLINK, NLM_F_ACK, bridge, ifindex);
 	r = rtnl_talk(nlh, &t);
 	if (r < 0)
 		return r;

@@ -32,6 +32,11 @@ struct nfwriter *nfwriter_free(struct nfwriter *w)
 	return NULL;
 }
 
+uint32_t nfwriter_portid(const struct nfwriter *w)
+{
+	return mnl_socket_get_portid(w->nl);
+}
+
 int nfwriter_new(struct nfwriter **ret)
 {
 	struct nfwriter *w = calloc(1, sizeof(*w));

@@ -20,6 +20,8 @@ struct nfwriter_error {
 
 int nfwriter_new(struct nfwriter **ret);
 struct nfwriter *nfwriter_free(struct nfwriter *w);
+/* The netlink port of our socket: changes it makes carry it. */
+uint32_t nfwriter_portid(const struct nfwriter *w);
 
 /* Send the plan as one transaction.  0: applied.  <0: nothing applied; if
  * the kernel blamed one op, err says which (and whose). */

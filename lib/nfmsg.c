@@ -223,3 +223,44 @@ int nfmsg_acks_parse(const void *buf, size_t len,
 		return -EBADMSG;
 	return 0;
 }
+
+static int table_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nfmsg_event *ev = data;
+
+	/* attribute 1 is the table name in every nf_tables object message
+	 * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE,
+	 * NFTA_SET_ELEM_LIST_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE) */
+	if (mnl_attr_get_type(attr) == 1 && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(ev->table, sizeof(ev->table), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+int nfmsg_events_parse(const void *buf, size_t len,
+		       void (*cb)(const struct nfmsg_event *ev, void *userdata), void *userdata)
+{
+	const struct nlmsghdr *nlh = buf;
+	int n = (int)len;
+
+	if (len > INT32_MAX)
+		return -EBADMSG;
+	while (mnl_nlmsg_ok(nlh, n)) {
+		if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES) {
+			struct nfmsg_event ev = { .type = nlh->nlmsg_type & 0xff,
+						  .portid = nlh->nlmsg_pid };
+			const struct nfgenmsg *g;
+
+			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*g)))
+				return -EBADMSG;
+			g = mnl_nlmsg_get_payload(nlh);
+			ev.family = g->nfgen_family;
+			if (mnl_attr_parse(nlh, sizeof(*g), table_attr_cb, &ev) < 0)
+				return -EBADMSG;
+			cb(&ev, userdata);
+		}
+		nlh = mnl_nlmsg_next(nlh, &n);
+	}
+	if (n != 0 && n >= (int)sizeof(struct nlmsghdr))
+		return -EBADMSG;
+	return 0;
+}

@@ -39,4 +39,18 @@ int nfmsg_acks_parse(const void *buf, size_t len,
 /* Map a seq back to its op index in the batch, or -1 (begin/end/unknown). */
 long nfmsg_batch_op_of_seq(const struct nfmsg_batch *b, uint32_t seq);
 
+
+/* One nf_tables change notification (NFNLGRP_NFTABLES). */
+struct nfmsg_event {
+	uint16_t type; /* NFT_MSG_* */
+	uint8_t family;
+	uint32_t portid; /* netlink port that made the change (0: kernel) */
+	char table[64]; /* "" when the message names no table (NEWGEN) */
+};
+
+/* Parse a buffer of notifications; cb for each nf_tables message.
+ * -EBADMSG on malformed input (what was valid before it was reported). */
+int nfmsg_events_parse(const void *buf, size_t len,
+		       void (*cb)(const struct nfmsg_event *ev, void *userdata), void *userdata);
+
 #endif

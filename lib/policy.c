@@ -19,6 +19,9 @@ void policy_default(struct policy *ret)
 	vif_limits_default(&ret->limits);
 	/* Before every other bridge filter: what we drop, nobody sees. */
 	ret->priority = -300;
+	ret->protect_bridge_addrs = true;
+	ret->log_rate_interval_sec = 30;
+	ret->log_rate_burst = 10;
 }
 
 const char *policy_no_ip_to_string(enum policy_no_ip p)

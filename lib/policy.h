@@ -14,6 +14,7 @@
 
 #define POLICY_PATTERNS_MAX 16
 #define POLICY_TABLE_MAX 64
+#define POLICY_PROTECTED_MAX 256
 
 enum policy_no_ip {
 	/* no `ip` key: ARP probes, DHCP client and DAD only */
@@ -32,6 +33,14 @@ struct policy {
 	enum policy_no_ip no_ip;
 	struct vif_limits limits;
 	int priority; /* bridge prerouting/input hook priority */
+	/* Never granted to a guest: gateways, the host, services. */
+	struct vif_addr protected_addrs[POLICY_PROTECTED_MAX];
+	size_t n_protected;
+	/* Also protect the addresses configured on the bridges guests use. */
+	bool protect_bridge_addrs;
+	/* Per-vif journal rate limit: at most burst messages per interval. */
+	unsigned int log_rate_interval_sec;
+	unsigned int log_rate_burst;
 };
 
 void policy_default(struct policy *ret);

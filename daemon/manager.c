@@ -1,0 +1,1125 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reconcile state, not events.  A watch event only marks a device (or the
+ * whole tree) dirty; once per event-loop iteration a post source re-reads
+ * what is dirty, decides every vif's addresses from scratch (conflicts,
+ * protected addresses), diffs that against what the kernel has, and writes
+ * all the differences as one transaction.  Startup, reconnect and tamper all
+ * take the full-sync path, which replaces the whole table in one transaction.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "bridge.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "nfmon.h"
+#include "nfwriter.h"
+#include "resolve.h"
+#include "ruleset.h"
+#include "vif-path.h"
+#include "vif.h"
+#include "xenwatch.h"
+
+enum entry_state {
+	ENTRY_PENDING, /* seen, not yet read */
+	ENTRY_ENFORCED,
+	ENTRY_REJECTED, /* bad xenstore input: fail-closed */
+	ENTRY_FAILED, /* the kernel refused its rules: fail-closed */
+	_ENTRY_STATE_MAX,
+};
+
+struct entry {
+	uint32_t domid;
+	uint32_t devid;
+	uint64_t rank; /* arrival order: the first owner of an address keeps it */
+	bool present; /* backend directory exists */
+	bool dirty; /* re-read from xenstore */
+	enum entry_state state;
+	char error[sizeof(((struct vif_error *)0)->text)];
+	char domain_name[72];
+	bool valid; /* desired holds a validated vif */
+	struct vif desired;
+	bool applied_valid; /* the kernel has rules for applied */
+	struct vif applied;
+	/* what was last reported, to log changes only */
+	char reported_withheld[512];
+	char reported_error[sizeof(((struct vif_error *)0)->text)];
+};
+
+struct manager {
+	sd_event *event;
+	sd_event_source *xs_source;
+	sd_event_source *nfmon_source;
+	sd_event_source *post_source;
+	sd_event_source *reconnect_timer;
+	struct xenwatch *xw;
+	struct nfwriter *nw;
+	struct nfmon *mon;
+	struct policy pol;
+	const char *config_path;
+
+	struct entry **entries;
+	size_t n_entries;
+	size_t n_alloc;
+	uint64_t next_rank;
+
+	bool rescan; /* list the whole backend tree again */
+	bool need_full_sync;
+	bool ready;
+	unsigned int reconnect_delay_ms;
+	char bad_paths[16][96]; /* malformed directory names already reported */
+	size_t n_bad_paths;
+};
+
+
+/* ---- the vif table ---- */
+
+static struct entry *entry_find(struct manager *m, uint32_t domid, uint32_t devid)
+{
+	for (size_t i = 0; i < m->n_entries; i++)
+		if (m->entries[i]->domid == domid && m->entries[i]->devid == devid)
+			return m->entries[i];
+	return NULL;
+}
+
+static struct entry *entry_get(struct manager *m, uint32_t domid, uint32_t devid)
+{
+	struct entry *e = entry_find(m, domid, devid);
+
+	if (e)
+		return e;
+	if (m->n_entries == m->n_alloc) {
+		size_t n = m->n_alloc ? m->n_alloc * 2 : 64;
+		struct entry **v = realloc(m->entries, n * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		m->entries = v;
+		m->n_alloc = n;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->domid = domid;
+	e->devid = devid;
+	e->rank = m->next_rank++;
+	e->present = true;
+	e->dirty = true;
+	m->entries[m->n_entries++] = e;
+	return e;
+}
+
+static void entry_drop(struct manager *m, size_t i)
+{
+	free(m->entries[i]);
+	m->entries[i] = m->entries[--m->n_entries];
+}
+
+/* Journal identity of an entry: its port name when known. */
+static void entry_log_vif(const struct entry *e, struct log_vif *lv, char *name, size_t len)
+{
+	if (e->valid)
+		snprintf(name, len, "%s", e->desired.name);
+	else if (e->applied_valid)
+		snprintf(name, len, "%s", e->applied.name);
+	else
+		snprintf(name, len, "vif%u.%u", e->domid, e->devid);
+	*lv = (struct log_vif){ .interface = name, .domid = e->domid, .devid = e->devid,
+				.domain_name = e->domain_name };
+}
+
+static bool vif_equal(const struct vif *a, const struct vif *b)
+{
+	if (a->domid != b->domid || a->devid != b->devid || a->type != b->type ||
+	    a->has_ip != b->has_ip || a->n_addrs != b->n_addrs ||
+	    memcmp(a->mac, b->mac, 6) != 0 || strcmp(a->name, b->name) != 0 ||
+	    strcmp(a->emu_name, b->emu_name) != 0 || strcmp(a->bridge, b->bridge) != 0)
+		return false;
+	return memcmp(a->addrs, b->addrs, a->n_addrs * sizeof(a->addrs[0])) == 0;
+}
+
+static void addrs_to_string(const struct vif_addr *a, size_t n, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && k + 1 < len; i++) {
+		char s[VIF_ADDR_STRLEN];
+
+		vif_addr_to_string(&a[i], s, sizeof(s));
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? " " : "", s);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "%s", "none");
+}
+
+/* ---- xenstore ---- */
+
+static void report_bad_path(struct manager *m, const char *path, const char *why)
+{
+	for (size_t i = 0; i < m->n_bad_paths; i++)
+		if (strcmp(m->bad_paths[i], path) == 0)
+			return;
+	if (m->n_bad_paths < 16)
+		snprintf(m->bad_paths[m->n_bad_paths++], sizeof(m->bad_paths[0]), "%s", path);
+	log_event(LOG_ERR, MSGID_VIF_REJECTED, "Ignoring backend directory: %s", why);
+}
+
+/* List one domain's devices; entries of that domain not listed are gone. */
+static int scan_domain(struct manager *m, uint32_t domid)
+{
+	char path[96], **devs = NULL;
+	unsigned int n = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%u", xenwatch_root(m->xw), domid);
+	r = xenwatch_list(m->xw, path, &devs, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_entries; i++)
+		if (m->entries[i]->domid == domid) {
+			m->entries[i]->present = false;
+			m->entries[i]->dirty = true;
+		}
+	for (unsigned int i = 0; i < n; i++) {
+		struct vif_error err;
+		uint32_t devid;
+		struct entry *e;
+		char full[160];
+
+		snprintf(full, sizeof(full), "%s/%s", path, devs[i]);
+		if (vif_id_parse("devid", devs[i], VIF_DEVID_MAX, &devid, &err) < 0) {
+			report_bad_path(m, full, err.text);
+			continue;
+		}
+		e = entry_get(m, domid, devid);
+		if (!e) {
+			free(devs);
+			return -ENOMEM;
+		}
+		e->present = true;
+		e->dirty = true;
+	}
+	free(devs);
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int scan_all(struct manager *m)
+{
+	char **doms = NULL;
+	unsigned int n = 0, k = 0;
+	uint32_t *ids;
+	int r;
+
+	r = xenwatch_list(m->xw, xenwatch_root(m->xw), &doms, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		m->entries[i]->present = false;
+		m->entries[i]->dirty = true;
+	}
+	ids = calloc(n + 1, sizeof(*ids));
+	if (!ids) {
+		free(doms);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct vif_error err;
+		char full[160];
+
+		snprintf(full, sizeof(full), "%s/%s", xenwatch_root(m->xw), doms[i]);
+		if (vif_id_parse("domid", doms[i], VIF_DOMID_MAX, &ids[k], &err) < 0) {
+			report_bad_path(m, full, err.text);
+			continue;
+		}
+		k++;
+	}
+	free(doms);
+	/* new entries get their rank in domid order: lower domids are older */
+	qsort(ids, k, sizeof(*ids), cmp_u32);
+	for (unsigned int i = 0; i < k && r == 0; i++)
+		r = scan_domain(m, ids[i]);
+	free(ids);
+	return r;
+}
+
+static void on_xs_path(const char *path, void *userdata)
+{
+	struct manager *m = userdata;
+	struct vif_error err;
+	struct vif_path p;
+	struct entry *e;
+	int r;
+
+	r = vif_path_parse(xenwatch_backend_domid(m->xw), path, &p, &err);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		/* a malformed directory name under our root: report it once;
+		 * the rescan below finds out what else changed */
+		report_bad_path(m, path, err.text);
+		m->rescan = true;
+		return;
+	}
+	switch (p.kind) {
+	case VIF_PATH_ROOT:
+	case VIF_PATH_DOMAIN:
+		/* a whole domain (or everything) appeared or went */
+		m->rescan = true;
+		break;
+	case VIF_PATH_DEVICE:
+	case VIF_PATH_KEY:
+		e = entry_get(m, p.domid, p.devid);
+		if (e)
+			e->dirty = true;
+		else
+			m->rescan = true;
+		break;
+	case _VIF_PATH_KIND_MAX:
+		break;
+	}
+}
+
+/* Re-read one dirty entry.  Returns <0 only when xenstore is gone. */
+static int entry_refresh(struct manager *m, struct entry *e)
+{
+	struct xenwatch_keys *keys;
+	struct vif_keys view;
+	struct vif_error err;
+	bool exists = false;
+	int r;
+
+	e->dirty = false;
+	if (!e->present) {
+		e->valid = false;
+		return 0;
+	}
+	keys = malloc(sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	r = xenwatch_read_device(m->xw, e->domid, e->devid, keys, &exists);
+	if (r < 0) {
+		free(keys);
+		return r;
+	}
+	if (!exists) {
+		e->present = false;
+		e->valid = false;
+		free(keys);
+		return 0;
+	}
+	xenwatch_domain_name(m->xw, e->domid, e->domain_name, sizeof(e->domain_name));
+	xenwatch_keys_view(keys, &view);
+	r = vif_from_keys(e->domid, e->devid, &view, &m->pol.limits, &e->desired, &err);
+	free(keys);
+	if (r < 0) {
+		e->valid = false;
+		e->state = ENTRY_REJECTED;
+		snprintf(e->error, sizeof(e->error), "%s", err.text);
+		return 0;
+	}
+	e->valid = true;
+	e->error[0] = 0;
+	if (e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED)
+		e->state = ENTRY_PENDING; /* fixed input: try again */
+	return 0;
+}
+
+/* ---- deciding ---- */
+
+static bool name_is_host_interface(const char *name)
+{
+	char path[96];
+	struct stat st;
+
+	if (strcmp(name, "lo") == 0)
+		return true;
+	/* a bridge: the guests' own bridge or any other */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
+	return stat(path, &st) == 0;
+}
+
+/* Port names must be unique among vifs and must not be a host interface:
+ * the later claimant is rejected (its ports stay fail-closed). */
+static void check_port_names(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_entries; i++) {
+		struct entry *e = m->entries[i];
+		const char *names[2];
+
+		if (!e->valid)
+			continue;
+		names[0] = e->desired.name;
+		names[1] = e->desired.emu_name;
+		for (int k = 0; k < 2 && e->valid; k++) {
+			if (!names[k][0])
+				continue;
+			if (name_is_host_interface(names[k])) {
+				snprintf(e->error, sizeof(e->error),
+					 "key 'vifname': value '%s' is a host interface", names[k]);
+				e->valid = false;
+				e->state = ENTRY_REJECTED;
+				break;
+			}
+			for (size_t j = 0; j < m->n_entries; j++) {
+				struct entry *o = m->entries[j];
+
+				if (o == e || !o->valid || o->rank > e->rank)
+					continue;
+				if (strcmp(o->desired.name, names[k]) == 0 ||
+				    (o->desired.emu_name[0] &&
+				     strcmp(o->desired.emu_name, names[k]) == 0)) {
+					snprintf(e->error, sizeof(e->error),
+						 "key 'vifname': value '%s' is already the port of "
+						 "vif%u.%u",
+						 names[k], o->domid, o->devid);
+					e->valid = false;
+					e->state = ENTRY_REJECTED;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/* Addresses of the bridges the guests use: never granted to a guest. */
+static size_t bridge_addrs(struct manager *m, struct vif_addr *out, size_t max)
+{
+	struct ifaddrs *ifa, *p;
+	size_t n = 0;
+
+	if (!m->pol.protect_bridge_addrs || getifaddrs(&ifa) < 0)
+		return 0;
+	for (p = ifa; p && n < max; p = p->ifa_next) {
+		bool used = false;
+
+		if (!p->ifa_addr ||
+		    (p->ifa_addr->sa_family != AF_INET && p->ifa_addr->sa_family != AF_INET6))
+			continue;
+		for (size_t i = 0; i < m->n_entries && !used; i++)
+			used = m->entries[i]->valid &&
+			       strcmp(m->entries[i]->desired.bridge, p->ifa_name) == 0;
+		if (!used)
+			continue;
+		out[n] = (struct vif_addr){ .family = p->ifa_addr->sa_family };
+		if (p->ifa_addr->sa_family == AF_INET) {
+			memcpy(out[n].addr, &((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr, 4);
+			out[n].prefixlen = 32;
+		} else {
+			memcpy(out[n].addr, &((struct sockaddr_in6 *)(void *)p->ifa_addr)->sin6_addr,
+			       16);
+			out[n].prefixlen = 128;
+			if (out[n].addr[0] == 0xfe && (out[n].addr[1] & 0xc0) == 0x80)
+				continue; /* link-local: per link, not an address to protect */
+		}
+		n++;
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+/* Decide every vif's addresses; log what changed.  out[i] belongs to
+ * entries[i] (valid entries only). */
+static int decide(struct manager *m, struct resolve_out *out)
+{
+	struct vif_addr prot[POLICY_PROTECTED_MAX + 64];
+	struct resolve_in *in;
+	size_t *idx, n = 0, n_prot;
+	struct resolve_out *res;
+	int r;
+
+	check_port_names(m);
+	memcpy(prot, m->pol.protected_addrs, m->pol.n_protected * sizeof(prot[0]));
+	n_prot = m->pol.n_protected + bridge_addrs(m, prot + m->pol.n_protected, 64);
+
+	in = calloc(m->n_entries + 1, sizeof(*in));
+	idx = calloc(m->n_entries + 1, sizeof(*idx));
+	res = calloc(m->n_entries + 1, sizeof(*res));
+	if (!in || !idx || !res) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < m->n_entries; i++) {
+		struct entry *e = m->entries[i];
+
+		if (!e->valid)
+			continue;
+		in[n] = (struct resolve_in){ .vif = &e->desired, .domain_name = e->domain_name,
+					     .rank = e->rank };
+		idx[n++] = i;
+	}
+	r = resolve_compute(in, n, prot, n_prot, res);
+	if (r < 0)
+		goto out;
+	for (size_t k = 0; k < n; k++) {
+		struct entry *e = m->entries[idx[k]];
+		char text[512] = "", name[IFNAMSIZ + 8];
+		struct log_vif lv;
+		size_t tl = 0;
+
+		out[idx[k]] = res[k];
+		entry_log_vif(e, &lv, name, sizeof(name));
+		for (size_t w = 0; w < res[k].n_withheld; w++) {
+			const struct resolve_withheld *wh = &res[k].withheld[w];
+			char a[VIF_ADDR_STRLEN];
+
+			vif_addr_to_string(&wh->addr, a, sizeof(a));
+			tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s ", a);
+			if (tl >= sizeof(text))
+				tl = sizeof(text) - 1;
+		}
+		if (strcmp(text, e->reported_withheld) == 0)
+			continue;
+		/* log each withheld address once, with who holds it */
+		for (size_t w = 0; w < res[k].n_withheld; w++) {
+			const struct resolve_withheld *wh = &res[k].withheld[w];
+			char a[VIF_ADDR_STRLEN], p[VIF_ADDR_STRLEN];
+
+			vif_addr_to_string(&wh->addr, a, sizeof(a));
+			if (strstr(e->reported_withheld, a))
+				continue;
+			if (wh->why == RESOLVE_WHY_CONFLICT) {
+				const struct entry *o = m->entries[idx[wh->other]];
+
+				log_vif(LOG_WARNING, &lv, MSGID_CONFLICT, a,
+					"address %s withheld: it belongs to %s (%s, dom %u)", a,
+					o->desired.name, o->domain_name[0] ? o->domain_name : "?",
+					o->domid);
+			} else {
+				vif_addr_to_string(&wh->protected_addr, p, sizeof(p));
+				log_vif(LOG_WARNING, &lv, MSGID_CONFLICT, a,
+					"address %s withheld: protected (%s)", a, p);
+			}
+		}
+		snprintf(e->reported_withheld, sizeof(e->reported_withheld), "%s", text);
+	}
+out:
+	free(in);
+	free(idx);
+	free(res);
+	return r;
+}
+
+/* ---- writing ---- */
+
+static void notify_status(struct manager *m)
+{
+	size_t enforced = 0, rejected = 0;
+
+	for (size_t i = 0; i < m->n_entries; i++) {
+		enforced += m->entries[i]->state == ENTRY_ENFORCED;
+		rejected += m->entries[i]->state == ENTRY_REJECTED ||
+			    m->entries[i]->state == ENTRY_FAILED;
+	}
+	sd_notifyf(0, "STATUS=Enforcing %zu vif(s), %zu rejected (fail-closed)", enforced,
+		   rejected);
+}
+
+static void log_rejections(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_entries; i++) {
+		struct entry *e = m->entries[i];
+		char name[IFNAMSIZ + 8];
+		struct log_vif lv;
+
+		if (!e->present || (e->state != ENTRY_REJECTED && e->state != ENTRY_FAILED)) {
+			e->reported_error[0] = 0;
+			continue;
+		}
+		if (strcmp(e->reported_error, e->error) == 0)
+			continue;
+		entry_log_vif(e, &lv, name, sizeof(name));
+		log_vif(LOG_ERR, &lv, e->state == ENTRY_FAILED ? MSGID_KERNEL_REJECTED
+							       : MSGID_VIF_REJECTED,
+			NULL, "%s; its ports stay fail-closed", e->error);
+		snprintf(e->reported_error, sizeof(e->reported_error), "%s", e->error);
+	}
+}
+
+static void log_applied(struct entry *e, bool added, bool removed)
+{
+	char name[IFNAMSIZ + 8], addrs[1024];
+	struct log_vif lv;
+
+	entry_log_vif(e, &lv, name, sizeof(name));
+	if (added) {
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e->applied.mac[0],
+			 e->applied.mac[1], e->applied.mac[2], e->applied.mac[3], e->applied.mac[4],
+			 e->applied.mac[5]);
+		addrs_to_string(e->applied.addrs, e->applied.n_addrs, addrs, sizeof(addrs));
+		log_vif(LOG_NOTICE, &lv, MSGID_VIF_ENFORCED, NULL,
+			"enforced: mac %s, addresses %s%s%s", mac, addrs,
+			e->applied.emu_name[0] ? ", also on " : "", e->applied.emu_name);
+	} else if (removed) {
+		log_vif(LOG_NOTICE, &lv, MSGID_VIF_REMOVED, NULL, "removed: rules deleted");
+	}
+}
+
+static void ensure_bridges(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const char *br = m->entries[i]->valid ? m->entries[i]->desired.bridge : "";
+		bool seen = false;
+		int r;
+
+		if (!br[0])
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = m->entries[j]->valid && strcmp(m->entries[j]->desired.bridge, br) == 0;
+		if (seen || bridge_get_no_linklocal_learn(br) == 1)
+			continue;
+		r = bridge_set_no_linklocal_learn(br);
+		if (r == -ENODEV)
+			continue; /* not there yet; checked again next time */
+		if (r < 0)
+			log_warning_errno(r, "Failed to set no_linklocal_learn on bridge %s: %m", br);
+		else
+			log_info("Bridge %s: no_linklocal_learn set", br);
+	}
+}
+
+static int full_sync(struct manager *m, const char *why);
+
+/* The incremental path: one transaction with every vif's changes. */
+static int write_changes(struct manager *m, struct resolve_out *res)
+{
+	bool *excluded = calloc(m->n_entries + 1, sizeof(bool));
+	int r = 0;
+
+	if (!excluded)
+		return -ENOMEM;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct nfwriter_error err;
+		struct plan p;
+		size_t n_changes = 0;
+
+		plan_init(&p, m->pol.table);
+		for (size_t i = 0; i < m->n_entries && r == 0; i++) {
+			struct entry *e = m->entries[i];
+			const struct vif *target = e->valid && !excluded[i] ? &res[i].effective : NULL;
+
+			if (e->applied_valid && (!target || !vif_equal(target, &e->applied))) {
+				r = ruleset_vif_del(&m->pol, &e->applied, (int)i, &p);
+				n_changes++;
+			}
+			if (r == 0 && target && (!e->applied_valid || !vif_equal(target, &e->applied))) {
+				r = ruleset_vif_add(&m->pol, target, (int)i, &p);
+				n_changes++;
+			}
+		}
+		if (r == 0 && n_changes)
+			r = nfwriter_commit(m->nw, &p, &err);
+		plan_done(&p);
+		if (r == 0) {
+			for (size_t i = 0; i < m->n_entries; i++) {
+				struct entry *e = m->entries[i];
+				const struct vif *target =
+					e->valid && !excluded[i] ? &res[i].effective : NULL;
+				bool changed = target ? (!e->applied_valid ||
+							 !vif_equal(target, &e->applied))
+						      : e->applied_valid;
+
+				if (!changed) {
+					if (target && e->state == ENTRY_PENDING)
+						e->state = ENTRY_ENFORCED;
+					continue;
+				}
+				if (target) {
+					e->applied = *target;
+					e->applied_valid = true;
+					e->state = ENTRY_ENFORCED;
+					log_applied(e, true, false);
+				} else {
+					e->applied_valid = false;
+					log_applied(e, false, true);
+				}
+			}
+			break;
+		}
+		if (r == -ENOENT && err.owner < 0) {
+			/* the table is gone (nft flush ruleset): replay it all */
+			free(excluded);
+			return full_sync(m, "the table disappeared");
+		}
+		if (err.owner < 0 || (size_t)err.owner >= m->n_entries || excluded[err.owner]) {
+			free(excluded);
+			return full_sync(m, "a transaction failed");
+		}
+		/* blame the vif and write the others without its change; its
+		 * old rules (if any) go, so it is fail-closed, not stale */
+		excluded[err.owner] = true;
+		m->entries[err.owner]->state = ENTRY_FAILED;
+		snprintf(m->entries[err.owner]->error, sizeof(m->entries[err.owner]->error),
+			 "the kernel refused its rules: %s%s%s", strerror(-r),
+			 err.msg[0] ? ": " : "", err.msg);
+		r = 0;
+	}
+	free(excluded);
+	return r;
+}
+
+static int full_sync(struct manager *m, const char *why)
+{
+	struct resolve_out *res = calloc(m->n_entries + 1, sizeof(*res));
+	bool *skip = calloc(m->n_entries + 1, sizeof(bool));
+	struct vif *vifs = calloc(m->n_entries + 1, sizeof(*vifs));
+	int r = -ENOMEM;
+
+	if (!res || !skip || !vifs)
+		goto out;
+	r = decide(m, res);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		skip[i] = !m->entries[i]->valid;
+		if (!skip[i])
+			vifs[i] = res[i].effective;
+	}
+	/* our own notifications would flood the monitor: not listening while
+	 * we replace the table */
+	if (m->mon)
+		nfmon_set_listening(m->mon, false);
+	for (size_t attempt = 0; attempt <= m->n_entries && attempt < 8; attempt++) {
+		struct nfwriter_error err;
+		struct plan p;
+
+		plan_init(&p, m->pol.table);
+		r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
+		if (r == 0)
+			r = nfwriter_commit(m->nw, &p, &err);
+		plan_done(&p);
+		if (r == 0 || err.owner < 0 || (size_t)err.owner >= m->n_entries)
+			break;
+		skip[err.owner] = true;
+		m->entries[err.owner]->state = ENTRY_FAILED;
+		snprintf(m->entries[err.owner]->error, sizeof(m->entries[err.owner]->error),
+			 "the kernel refused its rules: %s%s%s", strerror(-r),
+			 err.msg[0] ? ": " : "", err.msg);
+	}
+	if (m->mon)
+		nfmon_set_listening(m->mon, true);
+	if (r < 0) {
+		log_error_errno(r, "Full sync failed (%s): %m", why);
+		goto out;
+	}
+	for (size_t i = 0; i < m->n_entries; i++) {
+		struct entry *e = m->entries[i];
+		bool had = e->applied_valid;
+		bool changed;
+
+		if (skip[i]) {
+			e->applied_valid = false;
+			if (had && !e->present)
+				log_applied(e, false, true);
+			continue;
+		}
+		changed = !had || !vif_equal(&vifs[i], &e->applied);
+		e->applied = vifs[i];
+		e->applied_valid = true;
+		e->state = ENTRY_ENFORCED;
+		if (changed)
+			log_applied(e, true, false);
+	}
+	m->need_full_sync = false;
+	log_event(LOG_NOTICE, MSGID_RESYNC, "Full sync (%s): table %s replaced, %zu vif(s)", why,
+		  m->pol.table, m->n_entries);
+out:
+	free(res);
+	free(skip);
+	free(vifs);
+	return r;
+}
+
+/* ---- the loop ---- */
+
+static int xs_connect(struct manager *m);
+static void xs_lost(struct manager *m, int r);
+
+static int refresh_dirty(struct manager *m)
+{
+	int r = 0;
+
+	if (m->rescan) {
+		m->rescan = false;
+		r = scan_all(m);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < m->n_entries && r == 0; i++)
+		if (m->entries[i]->dirty)
+			r = entry_refresh(m, m->entries[i]);
+	return r;
+}
+
+static void forget_gone(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_entries;) {
+		struct entry *e = m->entries[i];
+
+		if (!e->present && !e->applied_valid)
+			entry_drop(m, i);
+		else
+			i++;
+	}
+}
+
+static int reconcile(struct manager *m)
+{
+	struct resolve_out *res;
+	int r;
+
+	if (!m->xw)
+		return 0;
+	r = refresh_dirty(m);
+	if (r < 0) {
+		xs_lost(m, r);
+		return 0;
+	}
+	if (m->need_full_sync) {
+		r = full_sync(m, "startup");
+	} else {
+		res = calloc(m->n_entries + 1, sizeof(*res));
+		if (!res)
+			return -ENOMEM;
+		r = decide(m, res);
+		if (r == 0)
+			r = write_changes(m, res);
+		free(res);
+	}
+	ensure_bridges(m);
+	log_rejections(m);
+	forget_gone(m);
+	notify_status(m);
+	return r;
+}
+
+static int on_post(sd_event_source *s, void *userdata)
+{
+	struct manager *m = userdata;
+	bool dirty = m->rescan || m->need_full_sync;
+	int r;
+
+	(void)s;
+	for (size_t i = 0; i < m->n_entries && !dirty; i++)
+		dirty = m->entries[i]->dirty;
+	if (!dirty)
+		return 0;
+	r = reconcile(m);
+	if (r < 0)
+		log_error_errno(r, "Reconcile failed: %m");
+	return 0;
+}
+
+static int on_xs_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+	int r;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	r = xenwatch_drain(m->xw, on_xs_path, m);
+	if (r < 0)
+		xs_lost(m, r);
+	return 0;
+}
+
+static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+	int r;
+
+	(void)s;
+	(void)usec;
+	r = xs_connect(m);
+	if (r < 0) {
+		m->reconnect_delay_ms = m->reconnect_delay_ms < 5000 ? m->reconnect_delay_ms * 2
+								      : 5000;
+		sd_event_source_set_time_relative(m->reconnect_timer,
+						  m->reconnect_delay_ms * 1000ULL);
+		sd_event_source_set_enabled(m->reconnect_timer, SD_EVENT_ONESHOT);
+		log_debug("xenstore still unreachable (%d), next try in %u ms", r,
+			  m->reconnect_delay_ms);
+		return 0;
+	}
+	log_notice("Reconnected to xenstore; resyncing");
+	m->rescan = true;
+	m->need_full_sync = true;
+	return 0;
+}
+
+/* Enforcement stays as it is in the kernel; we come back and resync. */
+static void xs_lost(struct manager *m, int r)
+{
+	log_warning_errno(r, "Lost the xenstore connection (%m); rules stay in force, reconnecting");
+	m->xs_source = sd_event_source_disable_unref(m->xs_source);
+	m->xw = xenwatch_free(m->xw);
+	m->reconnect_delay_ms = 100;
+	if (!m->reconnect_timer) {
+		r = sd_event_add_time_relative(m->event, &m->reconnect_timer, CLOCK_MONOTONIC,
+					       m->reconnect_delay_ms * 1000ULL, 0,
+					       on_reconnect_timer, m);
+		if (r < 0) {
+			log_error_errno(r, "Cannot schedule a reconnect: %m");
+			sd_event_exit(m->event, 1);
+		}
+	} else {
+		sd_event_source_set_time_relative(m->reconnect_timer,
+						  m->reconnect_delay_ms * 1000ULL);
+		sd_event_source_set_enabled(m->reconnect_timer, SD_EVENT_ONESHOT);
+	}
+}
+
+static int xs_connect(struct manager *m)
+{
+	int r;
+
+	r = xenwatch_new(&m->xw);
+	if (r < 0)
+		return r;
+	r = sd_event_add_io(m->event, &m->xs_source, xenwatch_fd(m->xw), EPOLLIN, on_xs_readable,
+			    m);
+	if (r < 0) {
+		m->xw = xenwatch_free(m->xw);
+		return r;
+	}
+	return 0;
+}
+
+static int on_nfmon(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+	char who[64] = "";
+	bool tampered = false;
+	int r;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	r = nfmon_read(m->mon, &tampered, who, sizeof(who));
+	if (r < 0)
+		log_warning_errno(r, "Reading nf_tables notifications failed: %m");
+	if (!tampered)
+		return 0;
+	log_event(LOG_WARNING, MSGID_TAMPER,
+		  "Table bridge %s was changed by someone else (%s); restoring it", m->pol.table,
+		  who);
+	r = full_sync(m, "restored after an outside change");
+	if (r == 0)
+		log_event(LOG_WARNING, MSGID_TAMPER, "Table bridge %s restored", m->pol.table);
+	notify_status(m);
+	return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct manager *m = userdata;
+	struct config_errors errs = { 0 };
+	struct policy pol;
+	int r;
+
+	(void)s;
+	(void)si;
+	if (!m->config_path) {
+		log_notice("SIGHUP: no configuration file, nothing to reload");
+		return 0;
+	}
+	r = config_parse_file(m->config_path, &pol, &errs);
+	if (r < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("%s", errs.text[i]);
+		if (errs.n == 0)
+			log_error_errno(r, "%s: %m", m->config_path);
+		log_error("Not reloading: keeping the running configuration");
+		return 0;
+	}
+	if (strcmp(pol.table, m->pol.table) != 0) {
+		log_error("Not reloading: the table name cannot change at runtime (restart instead)");
+		return 0;
+	}
+	m->pol = pol;
+	for (size_t i = 0; i < m->n_entries; i++)
+		m->entries[i]->dirty = true; /* limits may have changed */
+	m->need_full_sync = true;
+	log_notice("Configuration reloaded from %s", m->config_path);
+	return reconcile(m) < 0 ? 0 : 0;
+}
+
+struct manager *manager_free(struct manager *m)
+{
+	if (!m)
+		return NULL;
+	sd_event_source_disable_unref(m->xs_source);
+	sd_event_source_disable_unref(m->nfmon_source);
+	sd_event_source_disable_unref(m->post_source);
+	sd_event_source_disable_unref(m->reconnect_timer);
+	sd_event_unref(m->event);
+	xenwatch_free(m->xw);
+	nfwriter_free(m->nw);
+	nfmon_free(m->mon);
+	for (size_t i = 0; i < m->n_entries; i++)
+		free(m->entries[i]);
+	free(m->entries);
+	free(m);
+	return NULL;
+}
+
+int manager_new(const struct manager_options *opts, const struct policy *pol,
+		struct manager **ret)
+{
+	struct manager *m = calloc(1, sizeof(*m));
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->pol = *pol;
+	m->config_path = opts->config_path;
+	r = xenwatch_new(&m->xw);
+	if (r < 0) {
+		log_error_errno(r, "Cannot connect to xenstore: %m");
+		goto fail;
+	}
+	log_info("Watching %s", xenwatch_root(m->xw));
+	*ret = m;
+	return 0;
+fail:
+	manager_free(m);
+	return r;
+}
+
+int manager_print_ruleset(struct manager *m)
+{
+	struct resolve_out *res;
+	struct vif *vifs;
+	bool *skip;
+	struct plan p;
+	char *text = NULL;
+	int r;
+
+	r = scan_all(m);
+	for (size_t i = 0; i < m->n_entries && r == 0; i++)
+		r = entry_refresh(m, m->entries[i]);
+	if (r < 0)
+		return log_error_errno(r, "Reading xenstore failed: %m");
+	res = calloc(m->n_entries + 1, sizeof(*res));
+	vifs = calloc(m->n_entries + 1, sizeof(*vifs));
+	skip = calloc(m->n_entries + 1, sizeof(bool));
+	if (!res || !vifs || !skip) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = decide(m, res);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		skip[i] = !m->entries[i]->valid;
+		if (!skip[i])
+			vifs[i] = res[i].effective;
+	}
+	log_rejections(m);
+	plan_init(&p, m->pol.table);
+	r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
+	if (r == 0) {
+		text = ruleset_print(&p);
+		if (!text)
+			r = -ENOMEM;
+	}
+	plan_done(&p);
+	if (text)
+		fputs(text, stdout);
+	free(text);
+out:
+	free(res);
+	free(vifs);
+	free(skip);
+	return r;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)s;
+	log_notice("Received SIG%s; exiting, rules stay in force (fail-closed)",
+		   sigabbrev_np((int)si->ssi_signo));
+	sd_notify(0, "STOPPING=1");
+	sd_event_exit(m->event, 0);
+	return 0;
+}
+
+int manager_run(struct manager *m)
+{
+	sigset_t mask;
+	int r, code = 1;
+
+	/* libxenstore's reader thread (started by xs_watch) already blocks all
+	 * signals; ours go to signalfds */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	r = sd_event_default(&m->event);
+	if (r < 0)
+		return log_error_errno(r, "sd-event: %m"), 1;
+	r = nfwriter_new(&m->nw);
+	if (r < 0)
+		return log_error_errno(r, "Cannot open the nf_tables netlink socket: %m"), 1;
+	r = nfmon_new(m->pol.table, nfwriter_portid(m->nw), &m->mon);
+	if (r < 0)
+		return log_error_errno(r, "Cannot listen to nf_tables notifications: %m"), 1;
+	if ((r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
+				 m)) < 0 ||
+	    (r = sd_event_add_io(m->event, &m->xs_source, xenwatch_fd(m->xw), EPOLLIN,
+				 on_xs_readable, m)) < 0 ||
+	    (r = sd_event_add_post(m->event, &m->post_source, on_post, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m)) < 0 ||
+	    (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
+		return log_error_errno(r, "Setting up the event loop failed: %m"), 1;
+	/* post sources are one-shot per iteration: keep it on */
+	sd_event_source_set_enabled(m->post_source, SD_EVENT_ON);
+	sd_event_set_watchdog(m->event, true);
+
+	/* Startup: one full scan and one full-sync transaction (vifs that went
+	 * away while we were down lose their rules in the same transaction),
+	 * and only then READY=1. */
+	m->rescan = true;
+	m->need_full_sync = true;
+	r = reconcile(m);
+	if (r < 0 || m->need_full_sync) {
+		log_error_errno(r, "Initial sync failed: %m");
+		goto out;
+	}
+	m->ready = true;
+	sd_notify(0, "READY=1");
+	log_notice("Ready: table bridge %s, %zu vif(s)", m->pol.table, m->n_entries);
+	r = sd_event_loop(m->event);
+	code = r < 0 ? 1 : r;
+out:
+	return code;
+}

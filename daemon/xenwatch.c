@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenstore.h>
+
+#include "xenwatch.h"
+
+#define WATCH_TOKEN "vifguard"
+
+struct xenwatch {
+	struct xs_handle *xs;
+	uint32_t backend_domid;
+	char root[64];
+};
+
+static const char *const key_names[5] = { "mac", "ip", "vifname", "type", "bridge" };
+
+struct xenwatch *xenwatch_free(struct xenwatch *x)
+{
+	if (x) {
+		if (x->xs)
+			xs_close(x->xs);
+		free(x);
+	}
+	return NULL;
+}
+
+int xenwatch_new(struct xenwatch **ret)
+{
+	struct xenwatch *x = calloc(1, sizeof(*x));
+	struct vif_error err;
+	unsigned int len;
+	char *domid;
+	int r;
+
+	if (!x)
+		return -ENOMEM;
+	x->xs = xs_open(0);
+	if (!x->xs) {
+		r = -errno;
+		goto fail;
+	}
+	/* Our own domid: 0 in dom0, the driver domain's own id elsewhere.  The
+	 * key is relative to our home directory /local/domain/<self>. */
+	domid = xs_read(x->xs, XBT_NULL, "domid", &len);
+	if (domid) {
+		r = vif_id_parse("domid", domid, VIF_DOMID_MAX, &x->backend_domid, &err);
+		free(domid);
+		if (r < 0)
+			goto fail;
+	} else if (errno != ENOENT) {
+		r = -errno;
+		goto fail;
+	}
+	snprintf(x->root, sizeof(x->root), "/local/domain/%u/backend/vif", x->backend_domid);
+	/* The watch fires once at once, covers the whole subtree and works
+	 * before the directory exists (and after it vanishes). */
+	if (!xs_watch(x->xs, x->root, WATCH_TOKEN)) {
+		r = -errno;
+		goto fail;
+	}
+	*ret = x;
+	return 0;
+fail:
+	xenwatch_free(x);
+	return r ? r : -EIO;
+}
+
+int xenwatch_fd(const struct xenwatch *x)
+{
+	return xs_fileno(x->xs);
+}
+
+uint32_t xenwatch_backend_domid(const struct xenwatch *x)
+{
+	return x->backend_domid;
+}
+
+const char *xenwatch_root(const struct xenwatch *x)
+{
+	return x->root;
+}
+
+int xenwatch_drain(struct xenwatch *x, void (*cb)(const char *path, void *userdata),
+		   void *userdata)
+{
+	/* Bounded: events queue up inside libxenstore; stop after a big batch
+	 * and let the event loop come back (the fd stays readable). */
+	for (int i = 0; i < 100000; i++) {
+		char **v = xs_check_watch(x->xs);
+
+		if (!v) {
+			if (errno == EAGAIN)
+				return 0;
+			return errno ? -errno : -EIO;
+		}
+		if (strcmp(v[XS_WATCH_TOKEN], WATCH_TOKEN) == 0)
+			cb(v[XS_WATCH_PATH], userdata);
+		free(v);
+	}
+	return 0;
+}
+
+int xenwatch_list(struct xenwatch *x, const char *path, char ***ret, unsigned int *ret_n)
+{
+	unsigned int n = 0;
+	char **v = xs_directory(x->xs, XBT_NULL, path, &n);
+
+	if (!v) {
+		if (errno == ENOENT) {
+			*ret = NULL;
+			*ret_n = 0;
+			return 0;
+		}
+		return errno ? -errno : -EIO;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
+			 struct xenwatch_keys *ret, bool *ret_exists)
+{
+	char path[128];
+	unsigned int n;
+	char **dir;
+
+	memset(ret->has, 0, sizeof(ret->has));
+	snprintf(path, sizeof(path), "%s/%u/%u", x->root, domid, devid);
+	/* existence first: a device without a directory is gone */
+	dir = xs_directory(x->xs, XBT_NULL, path, &n);
+	if (!dir) {
+		if (errno == ENOENT) {
+			*ret_exists = false;
+			return 0;
+		}
+		return errno ? -errno : -EIO;
+	}
+	free(dir);
+	*ret_exists = true;
+	for (int i = 0; i < 5; i++) {
+		char kpath[160];
+		unsigned int len;
+		char *v;
+
+		snprintf(kpath, sizeof(kpath), "%s/%s", path, key_names[i]);
+		v = xs_read(x->xs, XBT_NULL, kpath, &len);
+		if (!v) {
+			if (errno == ENOENT)
+				continue;
+			return errno ? -errno : -EIO;
+		}
+		ret->has[i] = true;
+		if (len > VIF_VALUE_MAX || strlen(v) != len) {
+			/* too long, or an embedded NUL: keep something that cannot
+			 * validate (a value of VIF_VALUE_MAX + 1 bytes) */
+			memset(ret->value[i], 'x', VIF_VALUE_MAX + 1);
+			ret->value[i][VIF_VALUE_MAX + 1] = 0;
+			if (strlen(v) != len)
+				snprintf(ret->value[i], sizeof(ret->value[i]), "%s", "\x01(embedded NUL)");
+		} else {
+			memcpy(ret->value[i], v, len + 1);
+		}
+		free(v);
+	}
+	return 0;
+}
+
+void xenwatch_keys_view(const struct xenwatch_keys *k, struct vif_keys *ret)
+{
+	const char *p[5];
+
+	for (int i = 0; i < 5; i++)
+		p[i] = k->has[i] ? k->value[i] : NULL;
+	*ret = (struct vif_keys){
+		.mac = p[XW_MAC], .ip = p[XW_IP], .vifname = p[XW_VIFNAME], .type = p[XW_TYPE],
+		.bridge = p[XW_BRIDGE],
+	};
+}
+
+void xenwatch_domain_name(struct xenwatch *x, uint32_t domid, char *buf, size_t len)
+{
+	char path[64];
+	unsigned int n;
+	char *v;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+	v = xs_read(x->xs, XBT_NULL, path, &n);
+	if (!v)
+		return;
+	/* the guest owns its name: keep it printable and short */
+	size_t k = 0;
+	for (unsigned int i = 0; i < n && k + 1 < len && k < 64; i++)
+		buf[k++] = (v[i] >= 0x20 && v[i] < 0x7f) ? v[i] : '?';
+	buf[k] = 0;
+	free(v);
+}
