@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,16 @@ int main(int argc, char **argv)
 		printf("%s: ok\n", config_given || r == 0 ? config : "defaults");
 		return 0;
 	}
+
+	/* Block the signals sd-event handles before any thread exists (the
+	 * first xs_watch() starts libxenstore's reader thread), so that they
+	 * can only ever reach our signalfds. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 
 	r = manager_new(&opts, &pol, &m);
 	if (r < 0)

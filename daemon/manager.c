@@ -1072,17 +1072,10 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 int manager_run(struct manager *m)
 {
-	sigset_t mask;
 	int r, code = 1;
 
-	/* libxenstore's reader thread (started by xs_watch) already blocks all
-	 * signals; ours go to signalfds */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-
+	/* SIGTERM, SIGINT and SIGHUP are blocked by main() before any thread
+	 * exists; here they become signalfd sources */
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "sd-event: %m"), 1;

@@ -25,9 +25,10 @@ world_add_guest vif7.0 "$B"
 world_add_peer gw "$P"
 
 # Teach the bridge where everyone is.
+# Guests use ARP, which their rules let through; the peer is not filtered.
 learn() {
-	world_send vif3.0 eth src=$A dst=$P type=0x88b5
-	world_send vif7.0 eth src=$B dst=$P type=0x88b5
+	world_send vif3.0 arp-request src=$A spa=192.0.2.3 tpa=192.0.2.254
+	world_send vif7.0 arp-request src=$B spa=192.0.2.7 tpa=192.0.2.254
 	world_send gw eth src=$P dst=$A type=0x88b5
 }
 # spoof SRC DST [TYPE]: three frames from the attacker's guest.

@@ -118,3 +118,9 @@ vg_wait_for() {
 		waited=$((waited + 20))
 	done
 }
+
+# vg_not CMD...: succeeds when CMD fails (for vg_check and vg_wait_for; a
+# "bash -c '! func'" would not see this shell's functions and always pass).
+vg_not() {
+	! "$@"
+}

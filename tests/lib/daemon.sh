@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Run the real vifguardd inside the world's host namespace against a private
+# xenstored, the way systemd would (a notification socket, a config file).
+# Requires common.sh, world.sh, engine.sh and xenstored.sh.
+#
+#   daemon_setup            private xenstored + dom0 keys + config file
+#   daemon_start [ARGS]     start vifguardd, wait for READY=1
+#   daemon_stop / daemon_kill9
+#   xs_vif DOMID DEVID key=value...   write backend keys (one transaction)
+#   xs_rm PATH...
+#   daemon_log              what it logged (readable lines + journal fields)
+#   daemon_wait_log COUNT PATTERN     wait until PATTERN appears COUNT times
+
+VG_DAEMON="${VG_DAEMON:-$VG_BUILD_DIR/daemon/vifguardd}"
+VG_NOTIFY_SINK="$VG_BUILD_DIR/tests/driver/vg-notify-sink"
+VG_DAEMON_PID=""
+VG_SINK_PID=""
+
+daemon_setup() {
+	vg_cleanup_add xsd_stop
+	xsd_start || return 1
+	# dom0's own keys, as xen-init-dom0 writes them
+	xenstore-write /local/domain/0/domid 0 /local/domain/0/name Domain-0 || return 1
+	VG_CONF="$VG_WORLD_TMP/vifguard.conf"
+	printf '[vifguard]\ntable = %s\n' "$VG_TABLE" >"$VG_CONF"
+	VG_DAEMON_LOG="$VG_WORLD_TMP/vifguardd.log"
+	VG_NOTIFY_LOG="$VG_WORLD_TMP/notify.log"
+	: >"$VG_DAEMON_LOG"
+}
+
+daemon_start() {
+	rm -f "$VG_WORLD_TMP/notify.sock"
+	: >"$VG_NOTIFY_LOG"
+	# ip netns exec directly (not a shell function), so $! is the process
+	ip netns exec "$VG_WORLD-host" "$VG_NOTIFY_SINK" "$VG_WORLD_TMP/notify.sock" \
+		>>"$VG_NOTIFY_LOG" &
+	VG_SINK_PID=$!
+	VG_WORLD_PIDS+=($!)
+	vg_wait_for 3000 test -S "$VG_WORLD_TMP/notify.sock" || return 1
+	NOTIFY_SOCKET="$VG_WORLD_TMP/notify.sock" ip netns exec "$VG_WORLD-host" "$VG_DAEMON" \
+		-f --log-fields -c "$VG_CONF" "$@" 2>>"$VG_DAEMON_LOG" &
+	VG_DAEMON_PID=$!
+	VG_WORLD_PIDS+=($!)
+	if ! vg_wait_for 10000 grep -q 'READY=1' "$VG_NOTIFY_LOG"; then
+		vg_log "vifguardd did not become ready; its log:"
+		cat "$VG_DAEMON_LOG" >&2
+		return 1
+	fi
+}
+
+daemon_alive() {
+	[ -n "$VG_DAEMON_PID" ] && kill -0 "$VG_DAEMON_PID" 2>/dev/null
+}
+
+daemon_stop() {
+	[ -n "$VG_DAEMON_PID" ] || return 0
+	kill -TERM "$VG_DAEMON_PID" 2>/dev/null
+	wait "$VG_DAEMON_PID" 2>/dev/null
+	local rc=$?
+	kill "$VG_SINK_PID" 2>/dev/null
+	wait "$VG_SINK_PID" 2>/dev/null
+	VG_DAEMON_PID=""
+	return $rc
+}
+
+daemon_kill9() {
+	kill -KILL "$VG_DAEMON_PID" 2>/dev/null
+	wait "$VG_DAEMON_PID" 2>/dev/null
+	kill "$VG_SINK_PID" 2>/dev/null
+	wait "$VG_SINK_PID" 2>/dev/null
+	VG_DAEMON_PID=""
+}
+
+# xs_vif DOMID DEVID key=value...: write backend keys in one transaction,
+# as libxl does (values may contain spaces).
+xs_vif() {
+	local domid=$1 devid=$2 be kv args=()
+	shift 2
+	be=/local/domain/0/backend/vif/$domid/$devid
+	for kv in "$@"; do
+		args+=("$be/${kv%%=*}" "${kv#*=}")
+	done
+	xenstore-write "${args[@]}"
+}
+
+xs_rm() {
+	xenstore-rm "$@"
+}
+
+daemon_log() {
+	cat "$VG_DAEMON_LOG"
+}
+
+# daemon_wait_log COUNT PATTERN [TIMEOUT_MS]: until grep -c PATTERN >= COUNT.
+daemon_wait_log() {
+	local count=$1 pattern=$2 t=${3:-5000}
+	vg_wait_for "$t" bash -c "[ \"\$(grep -c -- \"\$1\" \"\$2\")\" -ge $count ]" _ "$pattern" \
+		"$VG_DAEMON_LOG"
+}
+
+# log_count PATTERN: how many log lines match.
+log_count() {
+	grep -c -- "$1" "$VG_DAEMON_LOG"
+}
+
+# has_chain NAME: our table has that chain.
+has_chain() {
+	world_host nft list chain bridge "$VG_TABLE" "$1" >/dev/null 2>&1
+}
