@@ -16,6 +16,8 @@ packages=(
 	xen-utils-4.17 xenstore-utils procps psmisc
 	# docs
 	man-db groff-base
+	# the unit check (systemd-analyze)
+	systemd
 )
 
 if [ "$(id -u)" -ne 0 ]; then
