@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +64,7 @@ struct entry {
 struct manager {
 	sd_event *event;
 	sd_event_source *xs_source;
+	sd_event_source *xs_liveness_source;
 	sd_event_source *nfmon_source;
 	sd_event_source *post_source;
 	sd_event_source *reconnect_timer;
@@ -847,6 +849,38 @@ static int on_xs_readable(sd_event_source *s, int fd, uint32_t revents, void *us
 	return 0;
 }
 
+static int on_xs_liveness(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+	char c;
+
+	(void)s;
+	(void)revents;
+	/* xenstored never writes to this idle connection: readable means EOF */
+	if (recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) < 0 && errno == EAGAIN)
+		return 0;
+	xs_lost(m, -ECONNRESET);
+	return 0;
+}
+
+/* Event sources for a (new) xenstore connection. */
+static int xs_attach(struct manager *m)
+{
+	int r;
+
+	r = sd_event_add_io(m->event, &m->xs_source, xenwatch_fd(m->xw), EPOLLIN, on_xs_readable,
+			    m);
+	if (r < 0)
+		return r;
+	if (xenwatch_liveness_fd(m->xw) >= 0) {
+		r = sd_event_add_io(m->event, &m->xs_liveness_source, xenwatch_liveness_fd(m->xw),
+				    EPOLLIN | EPOLLRDHUP, on_xs_liveness, m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct manager *m = userdata;
@@ -876,6 +910,7 @@ static void xs_lost(struct manager *m, int r)
 {
 	log_warning_errno(r, "Lost the xenstore connection (%m); rules stay in force, reconnecting");
 	m->xs_source = sd_event_source_disable_unref(m->xs_source);
+	m->xs_liveness_source = sd_event_source_disable_unref(m->xs_liveness_source);
 	m->xw = xenwatch_free(m->xw);
 	m->reconnect_delay_ms = 100;
 	if (!m->reconnect_timer) {
@@ -900,9 +935,10 @@ static int xs_connect(struct manager *m)
 	r = xenwatch_new(&m->xw);
 	if (r < 0)
 		return r;
-	r = sd_event_add_io(m->event, &m->xs_source, xenwatch_fd(m->xw), EPOLLIN, on_xs_readable,
-			    m);
+	r = xs_attach(m);
 	if (r < 0) {
+		m->xs_source = sd_event_source_disable_unref(m->xs_source);
+		m->xs_liveness_source = sd_event_source_disable_unref(m->xs_liveness_source);
 		m->xw = xenwatch_free(m->xw);
 		return r;
 	}
@@ -973,6 +1009,7 @@ struct manager *manager_free(struct manager *m)
 	if (!m)
 		return NULL;
 	sd_event_source_disable_unref(m->xs_source);
+	sd_event_source_disable_unref(m->xs_liveness_source);
 	sd_event_source_disable_unref(m->nfmon_source);
 	sd_event_source_disable_unref(m->post_source);
 	sd_event_source_disable_unref(m->reconnect_timer);
@@ -1087,8 +1124,7 @@ int manager_run(struct manager *m)
 		return log_error_errno(r, "Cannot listen to nf_tables notifications: %m"), 1;
 	if ((r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
 				 m)) < 0 ||
-	    (r = sd_event_add_io(m->event, &m->xs_source, xenwatch_fd(m->xw), EPOLLIN,
-				 on_xs_readable, m)) < 0 ||
+	    (r = xs_attach(m)) < 0 ||
 	    (r = sd_event_add_post(m->event, &m->post_source, on_post, m)) < 0 ||
 	    (r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m)) < 0 ||
 	    (r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m)) < 0 ||

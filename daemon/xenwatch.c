@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <xenstore.h>
 
@@ -12,6 +15,7 @@
 
 struct xenwatch {
 	struct xs_handle *xs;
+	int liveness_fd;
 	uint32_t backend_domid;
 	char root[64];
 };
@@ -23,9 +27,46 @@ struct xenwatch *xenwatch_free(struct xenwatch *x)
 	if (x) {
 		if (x->xs)
 			xs_close(x->xs);
+		if (x->liveness_fd >= 0)
+			close(x->liveness_fd);
 		free(x);
 	}
 	return NULL;
+}
+
+/*
+ * libxenstore notices a dead xenstored only inside its reader thread, which
+ * then exits without a word: the watch fd never becomes readable again.  So
+ * we keep a second, idle connection to the same socket (libxenstore's path
+ * rules) that we never write to: when xenstored goes, it reads as EOF.  On a
+ * kernel xenbus device (driver domains) there is no socket and nothing to
+ * watch: -1.
+ */
+static int liveness_open(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = getenv("XENSTORED_PATH");
+	const char *rundir = getenv("XENSTORED_RUNDIR");
+	int fd;
+
+	if (path)
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	else
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket",
+			 rundir ? rundir : "/var/run/xenstored");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int xenwatch_liveness_fd(const struct xenwatch *x)
+{
+	return x->liveness_fd;
 }
 
 int xenwatch_new(struct xenwatch **ret)
@@ -38,6 +79,7 @@ int xenwatch_new(struct xenwatch **ret)
 
 	if (!x)
 		return -ENOMEM;
+	x->liveness_fd = liveness_open();
 	x->xs = xs_open(0);
 	if (!x->xs) {
 		r = -errno;

@@ -20,6 +20,8 @@ int xenwatch_new(struct xenwatch **ret);
 struct xenwatch *xenwatch_free(struct xenwatch *x);
 
 int xenwatch_fd(const struct xenwatch *x);
+/* Readable (EOF) when xenstored goes away; -1 when it cannot be watched. */
+int xenwatch_liveness_fd(const struct xenwatch *x);
 uint32_t xenwatch_backend_domid(const struct xenwatch *x);
 const char *xenwatch_root(const struct xenwatch *x);
 
