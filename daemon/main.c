@@ -16,7 +16,11 @@
 #include "manager.h"
 #include "policy.h"
 
+#ifdef VIFGUARD_CONFIG
+#define DEFAULT_CONFIG VIFGUARD_CONFIG
+#else
 #define DEFAULT_CONFIG "/etc/vifguard/vifguard.conf"
+#endif
 
 static void help(void)
 {

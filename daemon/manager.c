@@ -278,9 +278,10 @@ static void on_xs_path(const char *path, void *userdata)
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
-		/* a malformed directory name under our root: report it once;
-		 * the rescan below finds out what else changed */
-		report_bad_path(m, path, err.text);
+		/* a malformed directory name under our root: the rescan below
+		 * reports the directory once (not once per key written in it)
+		 * and finds out what else changed */
+		log_debug("Watch event for a malformed path: %s", err.text);
 		m->rescan = true;
 		return;
 	}
@@ -441,6 +442,18 @@ static size_t bridge_addrs(struct manager *m, struct vif_addr *out, size_t max)
 	return n;
 }
 
+/* Is a one of the space-terminated words of reported ("a1 a2 ")?  A plain
+ * strstr() would take 192.0.2.1 for reported when 192.0.2.10 was. */
+static bool withheld_reported(const char *reported, const char *a)
+{
+	size_t n = strlen(a);
+
+	for (const char *p = reported; (p = strstr(p, a)); p++)
+		if ((p == reported || p[-1] == ' ') && p[n] == ' ')
+			return true;
+	return false;
+}
+
 /* Decide every vif's addresses; log what changed.  out[i] belongs to
  * entries[i] (valid entries only). */
 static int decide(struct manager *m, struct resolve_out *out)
@@ -499,7 +512,7 @@ static int decide(struct manager *m, struct resolve_out *out)
 			char a[VIF_ADDR_STRLEN], p[VIF_ADDR_STRLEN];
 
 			vif_addr_to_string(&wh->addr, a, sizeof(a));
-			if (strstr(e->reported_withheld, a))
+			if (withheld_reported(e->reported_withheld, a))
 				continue;
 			if (wh->why == RESOLVE_WHY_CONFLICT) {
 				const struct entry *o = m->entries[idx[wh->other]];

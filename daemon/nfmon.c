@@ -18,7 +18,7 @@ struct nfmon {
 	char table[64];
 	uint32_t own_portid;
 	bool listening;
-	uint8_t buf[65536];
+	uint8_t buf[65536] __attribute__((aligned(8))); /* netlink headers need it */
 };
 
 struct nfmon *nfmon_free(struct nfmon *m)

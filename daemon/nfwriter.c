@@ -19,7 +19,7 @@ struct nfwriter {
 	uint32_t seq;
 	int sndbuf;
 	/* one recv() returns at most one skb of acks: 64 KiB is plenty */
-	uint8_t rxbuf[65536];
+	uint8_t rxbuf[65536] __attribute__((aligned(8)));
 };
 
 struct nfwriter *nfwriter_free(struct nfwriter *w)

@@ -10,8 +10,9 @@
 #     first with nothing enforcing (it all arrives), then with vifguard's
 #     ruleset built from the backend directories (it is all dropped),
 #   - and the per-vif drop counters.  Everything is removed at the end.
-# Until vifguardd lands, the ruleset is applied by the engine's driver
-# (vg-apply) from the backend keys read back from xenstore.
+# The enforcement is the real vifguardd, reading the real (private)
+# xenstored and programming the real kernel: only xenstored's hypervisor and
+# the guests are simulated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$PWD
@@ -29,14 +30,15 @@ export VG_BUILD_DIR=$src/build VG_SOURCE_DIR=$src
 . tests/lib/world.sh
 . tests/lib/engine.sh
 . tests/lib/xenstored.sh
+. tests/lib/daemon.sh
 set +u
+VG_TABLE=vifguard
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "Starting a private xenstored and a host network namespace with bridge xenbr0"
-xsd_start
-vg_cleanup_add xsd_stop
 world_create xenbr0
+daemon_setup
 world_bridge_addr 192.0.2.1/24
 world_add_peer gw 02:00:00:00:0f:01 192.0.2.254/24
 world_add_guest vif3.0 00:16:3e:00:03:00 192.0.2.10/24
@@ -67,20 +69,20 @@ spoof() {
 say "Without vifguard: Xen writes ip= to xenstore and nothing enforces it"
 spoof
 
-say "Building the ruleset from the backend directories (mac, ip, bridge)"
-vifs="$VG_WORLD_TMP/demo.vifs"
-for domid in 3 5; do
-	be=/local/domain/0/backend/vif/$domid/0
-	printf '%s 0 mac=%s ip="%s" bridge=%s\n' "$domid" "$(xenstore-read "$be/mac")" \
-		"$(xenstore-read "$be/ip")" "$(xenstore-read "$be/bridge")"
-done >"$vifs"
-VG_TABLE=vifguard engine sync "$vifs"
+say "Starting vifguardd (as systemd would: it reads xenstore and programs nftables)"
+daemon_start
+sed 's/ {.*//' "$VG_DAEMON_LOG"
 world_host nft list chain bridge vifguard vif5.0-arp
 
 say "With vifguard"
 spoof
 say "Drop counters"
 for c in vif3.0 vif5.0 fail-closed; do
-	printf '  %-12s %s packets dropped\n' "$c" "$(VG_TABLE=vifguard engine_counter "$c")"
+	printf '  %-12s %s packets dropped\n' "$c" "$(engine_counter "$c")"
 done
+say "db01 now configures web01's address in its xenstore entry: vifguard refuses the conflict"
+xs_vif 5 0 "ip=192.0.2.20 192.0.2.10"
+daemon_wait_log 1 withheld
+grep withheld "$VG_DAEMON_LOG" | sed 's/ {.*//'
+daemon_stop
 say "Done; removing the sandbox"

@@ -271,6 +271,7 @@ int main(int argc, char **argv)
 		r = ruleset_full(&pol, vs.v, vs.n, NULL, &p);
 		text = r == 0 ? ruleset_print(&p) : NULL;
 		plan_done(&p);
+		free(vs.v);
 		if (!text)
 			return 1;
 		fputs(text, stdout);
@@ -281,6 +282,8 @@ int main(int argc, char **argv)
 	r = nfwriter_new(&w);
 	if (r < 0) {
 		fprintf(stderr, "vg-apply: netlink: %s\n", strerror(-r));
+		free(vs.v);
+		free(old.v);
 		return 1;
 	}
 	if (strcmp(cmd, "sync") == 0) {

@@ -27,10 +27,12 @@ daemon_setup
 # The backend exists before the daemon starts: enforced by the startup sync.
 xenstore-write /local/domain/3/name web03
 xs_vif 3 0 mac=$M3 "ip=192.0.2.3 2001:db8::3" bridge=xenbr0 type=vif state=4
-vg_check "daemon starts and reports READY=1" daemon_start
+VG_DAEMON_ENV="WATCHDOG_USEC=400000" vg_check "daemon starts and reports READY=1" daemon_start
 vg_check "READY came after the first full sync" \
 	bash -c "grep -n 'Full sync (startup)' '$VG_DAEMON_LOG' | head -n1 | grep -q ."
 vg_check "STATUS reports the enforced vif" grep -q 'STATUS=Enforcing 1 vif' "$VG_NOTIFY_LOG"
+vg_check "watchdog: WATCHDOG=1 keeps coming (WATCHDOG_USEC=400ms)" \
+	daemon_wait_notify 3 'WATCHDOG=1' 3000
 vg_check "no_linklocal_learn set on the vif's bridge" \
 	bash -c "[ \"\$(ip netns exec $VG_WORLD-host cat /sys/class/net/xenbr0/bridge/no_linklocal_learn)\" = 1 ]"
 

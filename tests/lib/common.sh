@@ -102,7 +102,20 @@ vg_expect_eq() {
 	fi
 }
 
+# vg_on_failure_add CMD...: run CMD from vg_done when a check failed (while
+# everything still exists), e.g. to print a daemon's log.
+VG_ON_FAILURE=()
+vg_on_failure_add() {
+	VG_ON_FAILURE+=("$*")
+}
+
 vg_done() {
+	local f
+	if [ "$VG_FAIL" -gt 0 ]; then
+		for f in "${VG_ON_FAILURE[@]}"; do
+			eval "$f" || true
+		done
+	fi
 	printf '%d passed, %d failed\n' "$VG_PASS" "$VG_FAIL"
 	[ "$VG_FAIL" -eq 0 ] && [ "$VG_PASS" -gt 0 ]
 	exit $?

@@ -28,6 +28,13 @@ daemon_setup() {
 	VG_DAEMON_LOG="$VG_WORLD_TMP/vifguardd.log"
 	VG_NOTIFY_LOG="$VG_WORLD_TMP/notify.log"
 	: >"$VG_DAEMON_LOG"
+	vg_on_failure_add daemon_dump_log_on_failure
+}
+
+daemon_dump_log_on_failure() {
+	[ "$VG_FAIL" -gt 0 ] || return 0
+	echo "# --- vifguardd log (last 60 lines) ---"
+	tail -n 60 "$VG_DAEMON_LOG" | sed 's/^/# /'
 }
 
 daemon_start() {
@@ -39,8 +46,10 @@ daemon_start() {
 	VG_SINK_PID=$!
 	VG_WORLD_PIDS+=($!)
 	vg_wait_for 3000 test -S "$VG_WORLD_TMP/notify.sock" || return 1
-	NOTIFY_SOCKET="$VG_WORLD_TMP/notify.sock" ip netns exec "$VG_WORLD-host" "$VG_DAEMON" \
-		-f --log-fields -c "$VG_CONF" "$@" 2>>"$VG_DAEMON_LOG" &
+	# shellcheck disable=SC2086 # VG_DAEMON_ENV: extra VAR=value words
+	ip netns exec "$VG_WORLD-host" env NOTIFY_SOCKET="$VG_WORLD_TMP/notify.sock" \
+		${VG_DAEMON_ENV:-} "$VG_DAEMON" -f --log-fields -c "$VG_CONF" "$@" \
+		2>>"$VG_DAEMON_LOG" &
 	VG_DAEMON_PID=$!
 	VG_WORLD_PIDS+=($!)
 	if ! vg_wait_for 10000 grep -q 'READY=1' "$VG_NOTIFY_LOG"; then
@@ -108,4 +117,11 @@ log_count() {
 # has_chain NAME: our table has that chain.
 has_chain() {
 	world_host nft list chain bridge "$VG_TABLE" "$1" >/dev/null 2>&1
+}
+
+# daemon_wait_notify COUNT PATTERN [TIMEOUT_MS]: sd_notify messages seen.
+daemon_wait_notify() {
+	local count=$1 pattern=$2 t=${3:-5000}
+	vg_wait_for "$t" bash -c "[ \"\$(grep -c -- \"\$1\" \"\$2\")\" -ge $count ]" _ "$pattern" \
+		"$VG_NOTIFY_LOG"
 }
