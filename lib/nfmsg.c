@@ -170,6 +170,30 @@ long nfmsg_batch_op_of_seq(const struct nfmsg_batch *b, uint32_t seq)
 	return (long)(seq - b->first_seq);
 }
 
+/* libmnl's mnl_nlmsg_ok() casts nlmsg_len to int, so a length near 4 GiB
+ * passes its check (and mnl_nlmsg_next() then jumps far out of the buffer):
+ * bound it ourselves. */
+static const struct nlmsghdr *msg_first(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+		return NULL;
+	return nlh;
+}
+
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *nlh, size_t *remaining)
+{
+	size_t step = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
+
+	if (step >= *remaining) {
+		*remaining = 0;
+		return NULL;
+	}
+	*remaining -= step;
+	return msg_first((const char *)nlh + step, *remaining);
+}
+
 static int extack_msg_cb(const struct nlattr *attr, void *data)
 {
 	const char **msg = data;
@@ -183,12 +207,12 @@ static int extack_msg_cb(const struct nlattr *attr, void *data)
 int nfmsg_acks_parse(const void *buf, size_t len,
 		     void (*cb)(const struct nfmsg_ack *ack, void *userdata), void *userdata)
 {
-	const struct nlmsghdr *nlh = buf;
-	int n = (int)len;
+	size_t n = len;
+	const struct nlmsghdr *nlh = msg_first(buf, n);
 
-	if (len > INT32_MAX)
+	if (!nlh && len > 0)
 		return -EBADMSG;
-	while (mnl_nlmsg_ok(nlh, n)) {
+	for (; nlh; nlh = msg_next(nlh, &n)) {
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e;
 			struct nfmsg_ack ack = { .seq = nlh->nlmsg_seq };
@@ -217,10 +241,7 @@ int nfmsg_acks_parse(const void *buf, size_t len,
 				snprintf(ack.msg, sizeof(ack.msg), "%s", msg);
 			cb(&ack, userdata);
 		}
-		nlh = mnl_nlmsg_next(nlh, &n);
 	}
-	if (n != 0 && n >= (int)sizeof(struct nlmsghdr))
-		return -EBADMSG;
 	return 0;
 }
 
@@ -239,12 +260,12 @@ static int table_attr_cb(const struct nlattr *attr, void *data)
 int nfmsg_events_parse(const void *buf, size_t len,
 		       void (*cb)(const struct nfmsg_event *ev, void *userdata), void *userdata)
 {
-	const struct nlmsghdr *nlh = buf;
-	int n = (int)len;
+	size_t n = len;
+	const struct nlmsghdr *nlh = msg_first(buf, n);
 
-	if (len > INT32_MAX)
+	if (!nlh && len > 0)
 		return -EBADMSG;
-	while (mnl_nlmsg_ok(nlh, n)) {
+	for (; nlh; nlh = msg_next(nlh, &n)) {
 		if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES) {
 			struct nfmsg_event ev = { .type = nlh->nlmsg_type & 0xff,
 						  .portid = nlh->nlmsg_pid };
@@ -258,9 +279,6 @@ int nfmsg_events_parse(const void *buf, size_t len,
 				return -EBADMSG;
 			cb(&ev, userdata);
 		}
-		nlh = mnl_nlmsg_next(nlh, &n);
 	}
-	if (n != 0 && n >= (int)sizeof(struct nlmsghdr))
-		return -EBADMSG;
 	return 0;
 }
