@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -58,6 +59,8 @@ struct entry {
 	struct vif applied;
 	/* what was last reported, to log changes only */
 	char reported_withheld[512];
+	/* for the status file: "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
+	char withheld_desc[768];
 	char reported_error[sizeof(((struct vif_error *)0)->text)];
 };
 
@@ -73,6 +76,7 @@ struct manager {
 	struct nfmon *mon;
 	struct policy pol;
 	const char *config_path;
+	char runtime_dir[256];
 
 	struct entry **entries;
 	size_t n_entries;
@@ -478,6 +482,7 @@ static int decide(struct manager *m, struct resolve_out *out)
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *e = m->entries[i];
 
+		e->withheld_desc[0] = 0;
 		if (!e->valid)
 			continue;
 		in[n] = (struct resolve_in){ .vif = &e->desired, .domain_name = e->domain_name,
@@ -495,14 +500,32 @@ static int decide(struct manager *m, struct resolve_out *out)
 
 		out[idx[k]] = res[k];
 		entry_log_vif(e, &lv, name, sizeof(name));
-		for (size_t w = 0; w < res[k].n_withheld; w++) {
+		e->withheld_desc[0] = 0;
+		for (size_t w = 0, dl = 0; w < res[k].n_withheld; w++) {
 			const struct resolve_withheld *wh = &res[k].withheld[w];
-			char a[VIF_ADDR_STRLEN];
+			char a[VIF_ADDR_STRLEN], p[VIF_ADDR_STRLEN];
 
 			vif_addr_to_string(&wh->addr, a, sizeof(a));
 			tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s ", a);
 			if (tl >= sizeof(text))
 				tl = sizeof(text) - 1;
+			if (wh->why == RESOLVE_WHY_CONFLICT) {
+				const struct entry *o = m->entries[idx[wh->other]];
+
+				dl += (size_t)snprintf(e->withheld_desc + dl,
+						       sizeof(e->withheld_desc) - dl,
+						       "%s%s conflict %s/%s/%u", w ? "; " : "", a,
+						       o->desired.name,
+						       o->domain_name[0] ? o->domain_name : "-",
+						       o->domid);
+			} else {
+				vif_addr_to_string(&wh->protected_addr, p, sizeof(p));
+				dl += (size_t)snprintf(e->withheld_desc + dl,
+						       sizeof(e->withheld_desc) - dl,
+						       "%s%s protected %s", w ? "; " : "", a, p);
+			}
+			if (dl >= sizeof(e->withheld_desc))
+				dl = sizeof(e->withheld_desc) - 1;
 		}
 		if (strcmp(text, e->reported_withheld) == 0)
 			continue;
@@ -538,9 +561,81 @@ out:
 
 /* ---- writing ---- */
 
+static const char *const entry_state_names[_ENTRY_STATE_MAX] = {
+	[ENTRY_PENDING] = "pending",
+	[ENTRY_ENFORCED] = "enforced",
+	[ENTRY_REJECTED] = "rejected",
+	[ENTRY_FAILED] = "failed",
+};
+
+/* Tabs and newlines never appear in status values (fields are tab-separated). */
+static void put_field(FILE *f, const char *key, const char *value)
+{
+	fprintf(f, "\t%s=", key);
+	for (const char *c = value; *c; c++)
+		fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, f);
+}
+
+/*
+ * The status file vifguardctl reads: one "daemon" line, one "vif" line per
+ * known vif, tab-separated key=value fields.  Written to a temporary file
+ * and renamed, so a reader never sees half of it.
+ */
+static void write_status(struct manager *m)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/status", m->runtime_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		log_debug("Cannot write %s: %m", tmp);
+		return;
+	}
+	fprintf(f, "vifguard-status 1\ndaemon\tpid=%d\ttable=%s\tready=%d\tbackend=%s\n",
+		(int)getpid(), m->pol.table, m->ready,
+		m->xw ? xenwatch_root(m->xw) : "(xenstore unreachable)");
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *e = m->entries[i];
+		const struct vif *v = e->applied_valid ? &e->applied : e->valid ? &e->desired : NULL;
+		char buf[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], id[32];
+
+		if (!e->present)
+			continue;
+		fprintf(f, "vif\tdomid=%u\tdevid=%u", e->domid, e->devid);
+		snprintf(id, sizeof(id), "vif%u.%u", e->domid, e->devid);
+		put_field(f, "id", id);
+		put_field(f, "port", v ? v->name : id);
+		put_field(f, "emu", v ? v->emu_name : "");
+		put_field(f, "domain", e->domain_name);
+		put_field(f, "state", entry_state_names[e->state]);
+		if (v) {
+			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0],
+				 v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+			put_field(f, "mac", buf);
+			put_field(f, "bridge", v->bridge);
+		}
+		addrs_to_string(e->applied_valid ? e->applied.addrs : NULL,
+				e->applied_valid ? e->applied.n_addrs : 0, buf, sizeof(buf));
+		put_field(f, "allowed", e->applied_valid ? buf : "");
+		put_field(f, "withheld", e->withheld_desc);
+		put_field(f, "error", e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED
+					      ? e->error
+					      : "");
+		fputc('\n', f);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		log_debug("Cannot write %s: %m", path);
+		unlink(tmp);
+	}
+}
+
 static void notify_status(struct manager *m)
 {
 	size_t enforced = 0, rejected = 0;
+
+	write_status(m);
 
 	for (size_t i = 0; i < m->n_entries; i++) {
 		enforced += m->entries[i]->state == ENTRY_ENFORCED;
@@ -632,19 +727,28 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 		size_t n_changes = 0;
 
 		plan_init(&p, m->pol.table);
-		for (size_t i = 0; i < m->n_entries && r == 0; i++) {
-			struct entry *e = m->entries[i];
-			const struct vif *target = e->valid && !excluded[i] ? &res[i].effective : NULL;
+		/* every delete before any add: a port name (a @ports element)
+		 * moving from one vif to another must be gone before it is
+		 * added again, or the kernel refuses the add (EEXIST) */
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t i = 0; i < m->n_entries && r == 0; i++) {
+				struct entry *e = m->entries[i];
+				const struct vif *target =
+					e->valid && !excluded[i] ? &res[i].effective : NULL;
+				bool differs = !target || !e->applied_valid ||
+					       !vif_equal(target, &e->applied);
 
-			if (e->applied_valid && (!target || !vif_equal(target, &e->applied))) {
-				r = ruleset_vif_del(&m->pol, &e->applied, (int)i, &p);
-				n_changes++;
+				if (!differs)
+					continue;
+				if (pass == 0 && e->applied_valid) {
+					r = ruleset_vif_del(&m->pol, &e->applied, (int)i, &p);
+					n_changes++;
+				}
+				if (pass == 1 && target) {
+					r = ruleset_vif_add(&m->pol, target, (int)i, &p);
+					n_changes++;
+				}
 			}
-			if (r == 0 && target && (!e->applied_valid || !vif_equal(target, &e->applied))) {
-				r = ruleset_vif_add(&m->pol, target, (int)i, &p);
-				n_changes++;
-			}
-		}
 		if (r == 0 && n_changes)
 			r = nfwriter_commit(m->nw, &p, &err);
 		plan_done(&p);
@@ -1047,6 +1151,9 @@ int manager_new(const struct manager_options *opts, const struct policy *pol,
 		return -ENOMEM;
 	m->pol = *pol;
 	m->config_path = opts->config_path;
+	/* systemd's RuntimeDirectory=vifguard sets RUNTIME_DIRECTORY */
+	snprintf(m->runtime_dir, sizeof(m->runtime_dir), "%s",
+		 getenv("RUNTIME_DIRECTORY") ? getenv("RUNTIME_DIRECTORY") : "/run/vifguard");
 	r = xenwatch_new(&m->xw);
 	if (r < 0) {
 		log_error_errno(r, "Cannot connect to xenstore: %m");
@@ -1126,6 +1233,9 @@ int manager_run(struct manager *m)
 
 	/* SIGTERM, SIGINT and SIGHUP are blocked by main() before any thread
 	 * exists; here they become signalfd sources */
+	if (mkdir(m->runtime_dir, 0700) < 0 && errno != EEXIST)
+		log_warning_errno(-errno, "Cannot create %s (no status for vifguardctl): %m",
+				  m->runtime_dir);
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "sd-event: %m"), 1;

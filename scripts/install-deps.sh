@@ -13,7 +13,7 @@ packages=(
 	# the ruleset; the daemon talks netlink itself
 	nftables iproute2 iputils-ping
 	# test: a real xenstored (C), its CLI clients, and kernel-side tools
-	xen-utils-4.17 xenstore-utils procps psmisc
+	xen-utils-4.17 xenstore-utils procps psmisc jq
 	# docs
 	man-db groff-base
 	# the unit check (systemd-analyze)

@@ -102,7 +102,9 @@ error_names() {
 }
 # xs_refused ARGS...: xs_vif ARGS fails, refused by xenstored (not by exec)
 xs_refused() {
-	xs_vif "$@" 2>&1 | grep -q 'could not write path'
+	local out
+	out=$(xs_vif "$@" 2>&1) && return 1
+	[[ $out == *"could not write path"* ]]
 }
 xs_exists() {
 	xenstore-read "$1" >/dev/null 2>&1
@@ -230,10 +232,10 @@ bad_case "type=junk" "XEN_DOMID=24 " vif24.0 vif24.0 24 \
 
 # --- bad directory names ---
 xenstore-write $BE/abc/0/mac "$(mac 22)" $BE/abc/0/ip 192.0.2.22
-bad_case "non-numeric domid directory" "value 'abc'" - - - \
+bad_case "non-numeric domid directory" "'abc'" - - - \
 	"key 'domid'" "is not a decimal number"
 xenstore-write $BE/9/x/mac "$(mac 9)" $BE/9/x/ip 192.0.2.9
-bad_case "non-numeric devid directory" "value 'x'" - - - \
+bad_case "non-numeric devid directory" "'x'" - - - \
 	"key 'devid'" "is not a decimal number"
 
 # --- control bytes: escaped in the log, never raw ---

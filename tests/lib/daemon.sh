@@ -47,7 +47,9 @@ daemon_start() {
 	VG_WORLD_PIDS+=($!)
 	vg_wait_for 3000 test -S "$VG_WORLD_TMP/notify.sock" || return 1
 	# shellcheck disable=SC2086 # VG_DAEMON_ENV: extra VAR=value words
+	VG_RUNTIME_DIR="$VG_WORLD_TMP/run"
 	ip netns exec "$VG_WORLD-host" env NOTIFY_SOCKET="$VG_WORLD_TMP/notify.sock" \
+		RUNTIME_DIRECTORY="$VG_RUNTIME_DIR" \
 		${VG_DAEMON_ENV:-} "$VG_DAEMON" -f --log-fields -c "$VG_CONF" "$@" \
 		2>>"$VG_DAEMON_LOG" &
 	VG_DAEMON_PID=$!
@@ -124,4 +126,9 @@ daemon_wait_notify() {
 	local count=$1 pattern=$2 t=${3:-5000}
 	vg_wait_for "$t" bash -c "[ \"\$(grep -c -- \"\$1\" \"\$2\")\" -ge $count ]" _ "$pattern" \
 		"$VG_NOTIFY_LOG"
+}
+
+# vgctl ARGS...: vifguardctl against this daemon (in the host namespace).
+vgctl() {
+	world_host "$VG_BUILD_DIR/daemon/vifguardctl" --runtime-dir "$VG_WORLD_TMP/run" "$@"
 }

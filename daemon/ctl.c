@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vifguardctl: what vifguardd enforces, for operators and monitoring.
+ *
+ * State comes from the status file the daemon rewrites after every change
+ * (RuntimeDirectory, root only), drop counters straight from the kernel.
+ * Exit status: 0 every vif enforced, 1 some vif rejected or failed, 2 the
+ * daemon is not running or not enforcing, 3 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/object.h>
+
+#define MAX_VIFS 16384
+#define FIELD_MAX 1024
+
+enum { F_ID, F_DOMID, F_DEVID, F_PORT, F_EMU, F_DOMAIN, F_STATE, F_MAC, F_BRIDGE, F_ALLOWED,
+       F_WITHHELD, F_ERROR, _F_MAX };
+static const char *const field_names[_F_MAX] = {
+	"id", "domid", "devid", "port", "emu", "domain", "state", "mac", "bridge", "allowed",
+	"withheld", "error",
+};
+
+struct row {
+	char f[_F_MAX][FIELD_MAX];
+	long long dropped; /* -1: unknown */
+};
+
+struct status {
+	int pid;
+	char table[64];
+	char backend[128];
+	bool ready;
+	struct row *rows;
+	size_t n;
+};
+
+static void set_field(char dst[FIELD_MAX], const char *v)
+{
+	snprintf(dst, FIELD_MAX, "%s", v);
+}
+
+static int status_load(const char *path, struct status *st)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "re");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	st->rows = calloc(MAX_VIFS, sizeof(*st->rows));
+	if (!st->rows) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *tok;
+		bool is_vif;
+		struct row *row = NULL;
+
+		line[strcspn(line, "\n")] = 0;
+		tok = strtok_r(line, "\t", &save);
+		if (!tok)
+			continue;
+		is_vif = strcmp(tok, "vif") == 0;
+		if (!is_vif && strcmp(tok, "daemon") != 0)
+			continue;
+		if (is_vif) {
+			if (st->n == MAX_VIFS)
+				break;
+			row = &st->rows[st->n++];
+			row->dropped = -1;
+		}
+		while ((tok = strtok_r(NULL, "\t", &save))) {
+			char *eq = strchr(tok, '=');
+
+			if (!eq)
+				continue;
+			*eq++ = 0;
+			if (!is_vif) {
+				if (strcmp(tok, "pid") == 0)
+					st->pid = atoi(eq);
+				else if (strcmp(tok, "table") == 0)
+					snprintf(st->table, sizeof(st->table), "%s", eq);
+				else if (strcmp(tok, "backend") == 0)
+					snprintf(st->backend, sizeof(st->backend), "%s", eq);
+				else if (strcmp(tok, "ready") == 0)
+					st->ready = strcmp(eq, "1") == 0;
+				continue;
+			}
+			for (int k = 0; k < _F_MAX; k++)
+				if (strcmp(tok, field_names[k]) == 0)
+					set_field(row->f[k], eq);
+		}
+	}
+	free(line);
+	if (ferror(f))
+		r = -EIO;
+	fclose(f);
+	return r;
+}
+
+struct counters {
+	struct status *st;
+	bool seen_table;
+};
+
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counters *c = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	const char *name;
+
+	if (!o)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER) {
+		name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
+		c->seen_table = true;
+		for (size_t i = 0; name && i < c->st->n; i++)
+			if (strcmp(c->st->rows[i].f[F_ID], name) == 0)
+				c->st->rows[i].dropped =
+					(long long)nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+/* Read every counter of our table.  -ENOENT: the table does not exist. */
+static int counters_load(struct status *st)
+{
+	static char buf[1 << 16] __attribute__((aligned(8)));
+	struct counters c = { .st = st };
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_BRIDGE, NLM_F_DUMP | NLM_F_ACK,
+				    seq);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, st->table);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		r = mnl_cb_run(buf, (size_t)n, seq, portid, obj_cb, &c);
+	} while (r > 0);
+	r = r < 0 ? -errno : 0;
+	/* an empty dump of a table that exists still has our fail-closed counter */
+	if (r == 0 && !c.seen_table)
+		r = -ENOENT;
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+/* "a b c" -> ["a","b","c"]; "x; y" with sep ';' for withheld */
+static void json_list(const char *s, char sep)
+{
+	char buf[FIELD_MAX];
+	char *save = NULL, *tok;
+	char seps[3] = { sep, 0, 0 };
+	bool first = true;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	putchar('[');
+	for (tok = strtok_r(buf, seps, &save); tok; tok = strtok_r(NULL, seps, &save)) {
+		while (*tok == ' ')
+			tok++;
+		if (!*tok)
+			continue;
+		printf("%s", first ? "" : ",");
+		json_str(tok);
+		first = false;
+	}
+	putchar(']');
+}
+
+static bool row_matches(const struct row *r, const char *sel)
+{
+	return !sel || strcmp(r->f[F_PORT], sel) == 0 || strcmp(r->f[F_EMU], sel) == 0 ||
+	       strcmp(r->f[F_ID], sel) == 0 || strcmp(r->f[F_DOMAIN], sel) == 0 ||
+	       strcmp(r->f[F_DOMID], sel) == 0;
+}
+
+static void print_json(const struct status *st, bool running, bool enforcing, const char *sel)
+{
+	bool first = true;
+
+	printf("{\"daemon\":{\"running\":%s,\"enforcing\":%s,\"pid\":%d,\"table\":",
+	       running ? "true" : "false", enforcing ? "true" : "false", st->pid);
+	json_str(st->table);
+	printf("},\"vifs\":[");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+
+		if (!row_matches(r, sel))
+			continue;
+		printf("%s{\"id\":", first ? "" : ",");
+		first = false;
+		json_str(r->f[F_ID]);
+		printf(",\"domid\":%s,\"devid\":%s,\"domain\":", r->f[F_DOMID], r->f[F_DEVID]);
+		json_str(r->f[F_DOMAIN]);
+		printf(",\"ports\":[");
+		json_str(r->f[F_PORT]);
+		if (r->f[F_EMU][0]) {
+			putchar(',');
+			json_str(r->f[F_EMU]);
+		}
+		printf("],\"mac\":");
+		json_str(r->f[F_MAC]);
+		printf(",\"bridge\":");
+		json_str(r->f[F_BRIDGE]);
+		printf(",\"state\":");
+		json_str(r->f[F_STATE]);
+		printf(",\"allowed\":");
+		json_list(r->f[F_ALLOWED], ' ');
+		printf(",\"withheld\":");
+		json_list(r->f[F_WITHHELD], ';');
+		printf(",\"error\":");
+		json_str(r->f[F_ERROR]);
+		if (r->dropped >= 0)
+			printf(",\"dropped\":%lld}", r->dropped);
+		else
+			printf(",\"dropped\":null}");
+	}
+	printf("]}\n");
+}
+
+static void print_text(const struct status *st, bool running, bool enforcing, const char *sel)
+{
+	size_t n_enf = 0, n_bad = 0;
+
+	for (size_t i = 0; i < st->n; i++) {
+		n_enf += strcmp(st->rows[i].f[F_STATE], "enforced") == 0;
+		n_bad += strcmp(st->rows[i].f[F_STATE], "rejected") == 0 ||
+			 strcmp(st->rows[i].f[F_STATE], "failed") == 0;
+	}
+	if (!sel)
+		printf("vifguardd: %s (pid %d), table bridge %s%s; %zu vif(s): %zu enforced, %zu "
+		       "rejected\n\n",
+		       running ? "running" : "NOT RUNNING", st->pid, st->table,
+		       enforcing ? "" : " (MISSING: not enforcing)", st->n, n_enf, n_bad);
+	printf("%-10s %-16s %5s %5s %-22s %-17s %-9s %8s  %s\n", "VIF", "DOMAIN", "DOMID", "DEVID",
+	       "PORTS", "MAC", "STATE", "DROPPED", "ALLOWED");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+		char ports[2 * FIELD_MAX + 2], dropped[32];
+
+		if (!row_matches(r, sel))
+			continue;
+		snprintf(ports, sizeof(ports), "%s%s%s", r->f[F_PORT], r->f[F_EMU][0] ? "," : "",
+			 r->f[F_EMU]);
+		if (r->dropped >= 0)
+			snprintf(dropped, sizeof(dropped), "%lld", r->dropped);
+		else
+			snprintf(dropped, sizeof(dropped), "-");
+		printf("%-10s %-16s %5s %5s %-22s %-17s %-9s %8s  %s\n", r->f[F_ID],
+		       r->f[F_DOMAIN][0] ? r->f[F_DOMAIN] : "-", r->f[F_DOMID], r->f[F_DEVID], ports,
+		       r->f[F_MAC][0] ? r->f[F_MAC] : "-", r->f[F_STATE], dropped,
+		       r->f[F_ALLOWED][0] ? r->f[F_ALLOWED] : "-");
+		if (r->f[F_WITHHELD][0])
+			printf("%10s withheld: %s\n", "", r->f[F_WITHHELD]);
+		if (r->f[F_ERROR][0])
+			printf("%10s error: %s\n", "", r->f[F_ERROR]);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vifguardctl [--json] [--runtime-dir DIR] status\n"
+		   "       vifguardctl [--json] [--runtime-dir DIR] show VIF|DOMAIN\n"
+		   "Exit status: 0 all enforced, 1 a vif is rejected or failed, 2 vifguardd is "
+		   "not running or not enforcing, 3 usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "runtime-dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *dir = "/run/vifguard", *sel = NULL;
+	struct status st = { .pid = 0 };
+	bool json = false, running, enforcing;
+	char path[4096];
+	int c, r, code = 0;
+
+	while ((c = getopt_long(argc, argv, "jd:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 3;
+		}
+	}
+	if (optind >= argc || (strcmp(argv[optind], "status") == 0 && argc - optind != 1) ||
+	    (strcmp(argv[optind], "show") == 0 && argc - optind != 2) ||
+	    (strcmp(argv[optind], "status") != 0 && strcmp(argv[optind], "show") != 0)) {
+		usage(stderr);
+		return 3;
+	}
+	if (strcmp(argv[optind], "show") == 0)
+		sel = argv[optind + 1];
+
+	snprintf(path, sizeof(path), "%s/status", dir);
+	r = status_load(path, &st);
+	if (r < 0) {
+		fprintf(stderr, "vifguardctl: %s: %s: vifguardd is not running (or never ran)\n", path,
+			strerror(-r));
+		free(st.rows);
+		return 2;
+	}
+	running = st.pid > 0 && (kill(st.pid, 0) == 0 || errno == EPERM);
+	r = counters_load(&st);
+	enforcing = r == 0;
+	if (r < 0 && r != -ENOENT)
+		fprintf(stderr, "vifguardctl: reading counters: %s\n", strerror(-r));
+
+	if (json)
+		print_json(&st, running, enforcing, sel);
+	else
+		print_text(&st, running, enforcing, sel);
+
+	if (!running || !enforcing) {
+		code = 2;
+	} else {
+		bool found = !sel;
+
+		for (size_t i = 0; i < st.n; i++) {
+			if (!row_matches(&st.rows[i], sel))
+				continue;
+			found = true;
+			if (strcmp(st.rows[i].f[F_STATE], "rejected") == 0 ||
+			    strcmp(st.rows[i].f[F_STATE], "failed") == 0)
+				code = 1;
+		}
+		if (!found) {
+			fprintf(stderr, "vifguardctl: no vif or domain '%s'\n", sel);
+			code = 3;
+		}
+	}
+	free(st.rows);
+	return code;
+}

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# vifguardctl against real state: enforced, rejected and conflicting vifs,
+# counters moving after a spoof, text and JSON output, exit codes for
+# monitoring.
+. "$VG_SOURCE_DIR/tests/lib/common.sh"
+. "$VG_SOURCE_DIR/tests/lib/world.sh"
+. "$VG_SOURCE_DIR/tests/lib/engine.sh"
+. "$VG_SOURCE_DIR/tests/lib/xenstored.sh"
+. "$VG_SOURCE_DIR/tests/lib/daemon.sh"
+
+vg_require_root
+vg_require_cmd jq
+xsd_available || vg_skip "xenstored or its shim not available"
+
+M3=00:16:3e:00:03:00
+M5=00:16:3e:00:05:00
+world_create xenbr0
+world_add_peer gw 02:00:00:00:0f:01
+world_add_guest vif3.0 "$M3"
+world_add_guest vif5.0 "$M5"
+daemon_setup
+export VG_DEADLINE_MS=500
+
+xenstore-write /local/domain/3/name web01 /local/domain/5/name db01 /local/domain/6/name broken06
+xs_vif 3 0 mac=$M3 "ip=192.0.2.10 2001:db8::10" bridge=xenbr0
+vg_check "daemon started" daemon_start
+xs_vif 5 0 mac=$M5 "ip=192.0.2.20 192.0.2.10" bridge=xenbr0 type=vif_ioemu
+xs_vif 6 0 mac=01:00:5e:00:00:01 ip=192.0.2.60
+vg_wait_for 3000 bash -c "grep -q 'domid=6.*state=rejected' '$VG_RUNTIME_DIR/status'"
+
+out=$(vgctl status)
+rc=$?
+vg_log "vifguardctl status:"
+printf '%s\n' "$out" | sed 's/^/#   /'
+vg_expect_eq "status: exit 1 while a vif is rejected" 1 "$rc"
+vg_check "status: header says running" grep -q 'vifguardd: running' <<<"$out"
+vg_check "status: web01's vif enforced with its addresses" \
+	grep -qE '^vif3\.0 +web01 +3 +0 +vif3\.0 .*enforced .*192\.0\.2\.10 2001:db8::10' <<<"$out"
+vg_check "status: db01's vif lists both ports" grep -qE '^vif5\.0 +db01 .*vif5\.0,vif5\.0-emu' <<<"$out"
+vg_check "status: db01's withheld address names the owner" \
+	grep -q 'withheld: 192.0.2.10 conflict vif3.0/web01/3' <<<"$out"
+vg_check "status: the rejected vif shows its reason" \
+	grep -q "error: key 'mac': value '01:00:5e:00:00:01' is a multicast address" <<<"$out"
+
+# Counters move after a spoof.
+before=$(vgctl --json show vif3.0 | jq '.vifs[0].dropped')
+VG_FROM=vif3.0
+world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.99 daddr=192.0.2.254 >/dev/null
+after=$(vgctl --json show vif3.0 | jq '.vifs[0].dropped')
+vg_check "counter moved after a spoof ($before -> $after)" test "$after" -ge $((before + 3))
+
+json=$(vgctl --json status)
+vg_check "JSON parses" bash -c 'jq -e . >/dev/null' <<<"$json"
+vg_expect_eq "JSON: three vifs" 3 "$(jq '.vifs | length' <<<"$json")"
+vg_expect_eq "JSON: daemon running and enforcing" "true true" \
+	"$(jq -r '"\(.daemon.running) \(.daemon.enforcing)"' <<<"$json")"
+vg_expect_eq "JSON: db01 ports" '["vif5.0","vif5.0-emu"]' \
+	"$(jq -c '.vifs[] | select(.domain == "db01") | .ports' <<<"$json")"
+vg_expect_eq "JSON: db01 allowed" '["192.0.2.20"]' \
+	"$(jq -c '.vifs[] | select(.domain == "db01") | .allowed' <<<"$json")"
+vg_expect_eq "JSON: db01 withheld" '["192.0.2.10 conflict vif3.0/web01/3"]' \
+	"$(jq -c '.vifs[] | select(.domain == "db01") | .withheld' <<<"$json")"
+vg_expect_eq "JSON: rejected state" rejected \
+	"$(jq -r '.vifs[] | select(.domid == 6) | .state' <<<"$json")"
+
+vgctl show db01 >/dev/null
+vg_expect_eq "show by domain name: exit 0 (enforced)" 0 $?
+vgctl show vif5.0-emu >/dev/null
+vg_expect_eq "show by -emu port: exit 0" 0 $?
+vgctl show 6 >/dev/null
+vg_expect_eq "show the rejected vif by domid: exit 1" 1 $?
+vgctl show nosuchvif >/dev/null 2>&1
+vg_expect_eq "show an unknown vif: exit 3" 3 $?
+vgctl bogus >/dev/null 2>&1
+vg_expect_eq "usage error: exit 3" 3 $?
+
+# Fixed input: everything enforced, exit 0.
+xs_vif 6 0 mac=00:16:3e:00:06:00
+vg_wait_for 3000 bash -c "grep -q 'domid=6.*state=enforced' '$VG_RUNTIME_DIR/status'"
+vgctl status >/dev/null
+vg_expect_eq "all enforced: exit 0" 0 $?
+
+# Not enforcing: the table is gone while the daemon is down; or no daemon.
+daemon_kill9
+vgctl status >/dev/null 2>&1
+vg_expect_eq "daemon killed: exit 2" 2 $?
+vg_check "daemon killed: text says NOT RUNNING" bash -c "ip netns exec $VG_WORLD-host \
+	$VG_BUILD_DIR/daemon/vifguardctl --runtime-dir $VG_WORLD_TMP/run status | grep -q 'NOT RUNNING'"
+rm -f "$VG_RUNTIME_DIR/status"
+vgctl status >/dev/null 2>&1
+vg_expect_eq "no status file: exit 2" 2 $?
+vg_done
