@@ -28,6 +28,8 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "explain.h"
+#include "nflog.h"
 #include "nfmon.h"
 #include "nfwriter.h"
 #include "resolve.h"
@@ -61,6 +63,10 @@ struct entry {
 	char reported_withheld[512];
 	/* for the status file: "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
 	char withheld_desc[768];
+	/* journal rate limit of drop attribution */
+	uint64_t drop_window_usec;
+	unsigned int drop_logged;
+	unsigned int drop_suppressed;
 	char reported_error[sizeof(((struct vif_error *)0)->text)];
 };
 
@@ -74,6 +80,8 @@ struct manager {
 	struct xenwatch *xw;
 	struct nfwriter *nw;
 	struct nfmon *mon;
+	struct nflog *nflog;
+	sd_event_source *nflog_source;
 	struct policy pol;
 	const char *config_path;
 	char runtime_dir[256];
@@ -85,6 +93,7 @@ struct manager {
 
 	bool rescan; /* list the whole backend tree again */
 	bool need_full_sync;
+	const char *full_sync_reason;
 	bool ready;
 	unsigned int reconnect_delay_ms;
 	char bad_paths[16][96]; /* malformed directory names already reported */
@@ -918,7 +927,7 @@ static int reconcile(struct manager *m)
 		return 0;
 	}
 	if (m->need_full_sync) {
-		r = full_sync(m, "startup");
+		r = full_sync(m, m->full_sync_reason ? m->full_sync_reason : "startup");
 	} else {
 		res = calloc(m->n_entries + 1, sizeof(*res));
 		if (!res)
@@ -1019,6 +1028,7 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	log_notice("Reconnected to xenstore; resyncing");
 	m->rescan = true;
 	m->need_full_sync = true;
+	m->full_sync_reason = "xenstore reconnected";
 	return 0;
 }
 
@@ -1087,6 +1097,97 @@ static int on_nfmon(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	return 0;
 }
 
+/* ---- drop attribution ---- */
+
+static const struct entry *owner_of(struct manager *m, const struct entry *self,
+				    const struct vif_addr *a)
+{
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *o = m->entries[i];
+
+		if (o == self || !o->applied_valid)
+			continue;
+		for (size_t k = 0; k < o->applied.n_addrs; k++)
+			if (resolve_addrs_overlap(&o->applied.addrs[k], a))
+				return o;
+	}
+	return NULL;
+}
+
+static bool is_protected(const struct manager *m, const struct vif_addr *a)
+{
+	for (size_t i = 0; i < m->pol.n_protected; i++)
+		if (resolve_addrs_overlap(&m->pol.protected_addrs[i], a))
+			return true;
+	return false;
+}
+
+/* One journal entry per dropped frame, at most log_rate_burst per vif per
+ * log_rate_interval_sec (the kernel already limits what reaches us). */
+static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
+{
+	struct manager *m = userdata;
+	struct explain_frame f = { .hw = pkt->hw, .hw_len = pkt->hw_len, .proto = pkt->hw_protocol,
+				   .has_vlan = pkt->has_vlan, .vlan_proto = pkt->vlan_proto,
+				   .vlan_tci = pkt->vlan_tci, .payload = pkt->payload,
+				   .payload_len = pkt->payload_len, .snaplen = 256 };
+	char name[IFNAMSIZ + 8], who[160] = "", claim[VIF_ADDR_STRLEN] = "", more[48] = "";
+	struct explain ex;
+	struct log_vif lv;
+	struct entry *e = NULL;
+	uint32_t domid, devid;
+	uint64_t now;
+	char tail;
+
+	if (sscanf(pkt->prefix, "vif%u.%u%c", &domid, &devid, &tail) != 2)
+		return;
+	e = entry_find(m, domid, devid);
+	if (!e)
+		return;
+	sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+	if (now - e->drop_window_usec >= m->pol.log_rate_interval_sec * 1000000ULL) {
+		if (e->drop_suppressed)
+			snprintf(more, sizeof(more), " (%u more suppressed before)", e->drop_suppressed);
+		e->drop_window_usec = now;
+		e->drop_logged = 0;
+		e->drop_suppressed = 0;
+	}
+	if (e->drop_logged >= m->pol.log_rate_burst) {
+		e->drop_suppressed++;
+		return;
+	}
+	e->drop_logged++;
+	if (explain_frame(&f, &m->pol, e->applied_valid ? &e->applied : NULL, &ex) < 0)
+		return;
+	if (ex.has_claim) {
+		const struct entry *o = owner_of(m, e, &ex.claim);
+
+		vif_addr_to_string(&ex.claim, claim, sizeof(claim));
+		if (o)
+			snprintf(who, sizeof(who), ", owned by %s (%s, dom %u)",
+				 o->applied.name, o->domain_name[0] ? o->domain_name : "?", o->domid);
+		else if (is_protected(m, &ex.claim))
+			snprintf(who, sizeof(who), ", a protected address");
+	}
+	entry_log_vif(e, &lv, name, sizeof(name));
+	log_vif(LOG_WARNING, &lv, MSGID_DROPPED, claim[0] ? claim : NULL, "dropped: %s%s%s",
+		ex.what, who, more);
+}
+
+static int on_nflog(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+	int r;
+
+	(void)s;
+	(void)fd;
+	(void)revents;
+	r = nflog_read(m->nflog, on_drop, m);
+	if (r < 0)
+		log_warning_errno(r, "Reading dropped frames failed: %m");
+	return 0;
+}
+
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct manager *m = userdata;
@@ -1117,6 +1218,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 	for (size_t i = 0; i < m->n_entries; i++)
 		m->entries[i]->dirty = true; /* limits may have changed */
 	m->need_full_sync = true;
+	m->full_sync_reason = "configuration reloaded";
 	log_notice("Configuration reloaded from %s", m->config_path);
 	return reconcile(m) < 0 ? 0 : 0;
 }
@@ -1128,6 +1230,8 @@ struct manager *manager_free(struct manager *m)
 	sd_event_source_disable_unref(m->xs_source);
 	sd_event_source_disable_unref(m->xs_liveness_source);
 	sd_event_source_disable_unref(m->nfmon_source);
+	sd_event_source_disable_unref(m->nflog_source);
+	nflog_free(m->nflog);
 	sd_event_source_disable_unref(m->post_source);
 	sd_event_source_disable_unref(m->reconnect_timer);
 	sd_event_unref(m->event);
@@ -1245,6 +1349,17 @@ int manager_run(struct manager *m)
 	r = nfmon_new(m->pol.table, nfwriter_portid(m->nw), &m->mon);
 	if (r < 0)
 		return log_error_errno(r, "Cannot listen to nf_tables notifications: %m"), 1;
+	if (m->pol.log_group >= 0) {
+		/* attribution is a bonus: without it we still enforce */
+		r = nflog_new((uint16_t)m->pol.log_group, &m->nflog);
+		if (r < 0)
+			log_warning_errno(r, "Cannot read dropped frames (nflog group %d): %m; "
+					     "drops will not be attributed",
+					  m->pol.log_group);
+		else if ((r = sd_event_add_io(m->event, &m->nflog_source, nflog_fd(m->nflog),
+					      EPOLLIN, on_nflog, m)) < 0)
+			return log_error_errno(r, "sd-event: %m"), 1;
+	}
 	if ((r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
 				 m)) < 0 ||
 	    (r = xs_attach(m)) < 0 ||
@@ -1268,6 +1383,7 @@ int manager_run(struct manager *m)
 		goto out;
 	}
 	m->ready = true;
+	write_status(m);
 	sd_notify(0, "READY=1");
 	log_notice("Ready: table bridge %s, %zu vif(s)", m->pol.table, m->n_entries);
 	r = sd_event_loop(m->event);

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* libc network headers before the uapi ones (libc-compat.h) */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,4 +284,112 @@ int nfmsg_events_parse(const void *buf, size_t len,
 		}
 	}
 	return 0;
+}
+
+static int nflog_vlan_cb(const struct nlattr *attr, void *data)
+{
+	struct nfmsg_nflog *p = data;
+
+	if (mnl_attr_get_payload_len(attr) < 2)
+		return MNL_CB_OK;
+	if (mnl_attr_get_type(attr) == NFULA_VLAN_PROTO)
+		p->vlan_proto = ntohs(mnl_attr_get_u16(attr));
+	else if (mnl_attr_get_type(attr) == NFULA_VLAN_TCI)
+		p->vlan_tci = ntohs(mnl_attr_get_u16(attr));
+	return MNL_CB_OK;
+}
+
+static int nflog_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct nfmsg_nflog *p = data;
+	const uint8_t *v = mnl_attr_get_payload(attr);
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	switch (mnl_attr_get_type(attr)) {
+	case NFULA_PACKET_HDR:
+		if (len >= sizeof(struct nfulnl_msg_packet_hdr)) {
+			const struct nfulnl_msg_packet_hdr *h = (const void *)v;
+
+			p->hw_protocol = ntohs(h->hw_protocol);
+		}
+		break;
+	case NFULA_PREFIX:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(p->prefix, sizeof(p->prefix), "%s", mnl_attr_get_str(attr));
+		break;
+	case NFULA_IFINDEX_INDEV:
+		if (len >= 4)
+			p->indev = ntohl(mnl_attr_get_u32(attr));
+		break;
+	case NFULA_HWHEADER:
+		p->hw = v;
+		p->hw_len = len;
+		break;
+	case NFULA_PAYLOAD:
+		p->payload = v;
+		p->payload_len = len;
+		break;
+	case NFULA_VLAN:
+		p->has_vlan = true;
+		mnl_attr_parse_nested(attr, nflog_vlan_cb, p);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+int nfmsg_nflog_parse(const void *buf, size_t len,
+		      void (*cb)(const struct nfmsg_nflog *pkt, void *userdata), void *userdata)
+{
+	size_t n = len;
+	const struct nlmsghdr *nlh = msg_first(buf, n);
+
+	if (!nlh && len > 0)
+		return -EBADMSG;
+	for (; nlh; nlh = msg_next(nlh, &n)) {
+		struct nfmsg_nflog p = { 0 };
+		const struct nfgenmsg *g;
+
+		if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
+			continue;
+		if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*g)))
+			return -EBADMSG;
+		g = mnl_nlmsg_get_payload(nlh);
+		p.group = ntohs(g->res_id);
+		if (mnl_attr_parse(nlh, sizeof(*g), nflog_attr_cb, &p) < 0)
+			return -EBADMSG;
+		cb(&p, userdata);
+	}
+	return 0;
+}
+
+static struct nlmsghdr *nflog_config_msg(void *buf, uint16_t group, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(group);
+	return nlh;
+}
+
+size_t nfmsg_nflog_bind(void *buf, uint16_t group, uint32_t copy_range, uint32_t seq)
+{
+	struct nfulnl_msg_config_cmd cmd = { .command = NFULNL_CFG_CMD_BIND };
+	struct nfulnl_msg_config_mode mode = { .copy_range = htonl(copy_range),
+					       .copy_mode = NFULNL_COPY_PACKET };
+	struct nlmsghdr *nlh;
+	size_t len;
+
+	memset(buf, 0, 256);
+	nlh = nflog_config_msg(buf, group, seq);
+	mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof(cmd), &cmd);
+	len = MNL_ALIGN(nlh->nlmsg_len);
+	nlh = nflog_config_msg((char *)buf + len, group, seq + 1);
+	mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof(mode), &mode);
+	return len + MNL_ALIGN(nlh->nlmsg_len);
 }

@@ -6,6 +6,7 @@
 #ifndef VIFGUARD_NFMSG_H
 #define VIFGUARD_NFMSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,29 @@ struct nfmsg_event {
  * -EBADMSG on malformed input (what was valid before it was reported). */
 int nfmsg_events_parse(const void *buf, size_t len,
 		       void (*cb)(const struct nfmsg_event *ev, void *userdata), void *userdata);
+
+/* One frame copied by nfnetlink_log (the nft "log group" statement). */
+struct nfmsg_nflog {
+	uint16_t group;
+	uint16_t hw_protocol; /* ethertype, host order */
+	uint32_t indev; /* input ifindex, 0 if absent */
+	bool has_vlan; /* the frame's outer VLAN tag, moved out of the frame */
+	uint16_t vlan_proto; /* host order */
+	uint16_t vlan_tci;
+	char prefix[64]; /* the log statement's prefix: our vif id */
+	const uint8_t *hw; /* Ethernet header (NULL if absent) */
+	size_t hw_len;
+	const uint8_t *payload; /* from the network header */
+	size_t payload_len;
+};
+
+/* Parse a buffer of nfnetlink_log messages; cb for each packet. */
+int nfmsg_nflog_parse(const void *buf, size_t len,
+		      void (*cb)(const struct nfmsg_nflog *pkt, void *userdata), void *userdata);
+
+/* Build the two config messages that bind a socket to a log group and ask
+ * for packet copies of at most copy_range bytes; returns the length used
+ * (buf must hold 256 bytes). */
+size_t nfmsg_nflog_bind(void *buf, uint16_t group, uint32_t copy_range, uint32_t seq);
 
 #endif

@@ -41,6 +41,10 @@ struct policy {
 	/* Per-vif journal rate limit: at most burst messages per interval. */
 	unsigned int log_rate_interval_sec;
 	unsigned int log_rate_burst;
+	/* nfnetlink_log group for dropped frames (-1: none), and how many per
+	 * second per vif the kernel copies to it at most */
+	int log_group;
+	unsigned int log_kernel_rate;
 };
 
 void policy_default(struct policy *ret);

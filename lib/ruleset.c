@@ -778,6 +778,7 @@ enum vif_chain {
 	VC_NA,
 	VC_NS,
 	VC_ND,
+	VC_DROP, /* last: every other chain jumps to it */
 	_VC_MAX,
 };
 
@@ -786,6 +787,7 @@ enum vif_chain {
 static const char *const vc_suffix[_VC_MAX] = {
 	[VC_MAIN] = "", [VC_ARP] = "-arp", [VC_IP] = "-ip",  [VC_IP6] = "-ip6",
 	[VC_DAD] = "-dad", [VC_NA] = "-na",  [VC_NS] = "-ns", [VC_ND] = "-nd",
+	[VC_DROP] = "-drop",
 };
 
 void ruleset_vif_id(const struct vif *v, char *buf, size_t len)
@@ -825,9 +827,51 @@ static int vr_end(struct vif_ctx *c, struct rule *r, enum vif_chain ch)
 /* "... counter name <vif> drop" */
 static int vr_drop(struct vif_ctx *c, struct rule *r, enum vif_chain ch)
 {
-	e_counter_ref(r, c->id);
-	e_verdict(r, NF_DROP, NULL);
+	e_verdict(r, NFT_GOTO, c->chain[VC_DROP]);
 	return vr_end(c, r, ch);
+}
+
+/*
+ * Every drop of the vif ends here: a rate-limited copy of the frame to the
+ * daemon (nfnetlink_log), for the journal's "who tried what", then the
+ * vif's counter and the drop.  The limit keeps a flooding guest from
+ * flooding the daemon; the drop itself never depends on it.
+ */
+static int vif_drop_chain(struct vif_ctx *c)
+{
+	struct nftnl_expr *e;
+	struct rule r;
+
+	if (c->pol->log_group >= 0) {
+		if (vr_begin(c, &r, VC_DROP) < 0)
+			return -ENOMEM;
+		e = nftnl_expr_alloc("limit");
+		if (e) {
+			nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, c->pol->log_kernel_rate);
+			nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, c->pol->log_kernel_rate);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
+		}
+		rule_add(&r, e);
+		rule_printf(&r, "limit rate %u/second burst %u packets ", c->pol->log_kernel_rate,
+			    c->pol->log_kernel_rate);
+		e = nftnl_expr_alloc("log");
+		if (e) {
+			nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, c->id);
+			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)c->pol->log_group);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, 256);
+		}
+		rule_add(&r, e);
+		rule_printf(&r, "log prefix \"%s\" group %d snaplen 256", c->id, c->pol->log_group);
+		if (vr_end(c, &r, VC_DROP) < 0)
+			return -ENOMEM;
+	}
+	if (vr_begin(c, &r, VC_DROP) < 0)
+		return -ENOMEM;
+	e_counter_ref(&r, c->id);
+	e_verdict(&r, NF_DROP, NULL);
+	return vr_end(c, &r, VC_DROP);
 }
 
 /* A rule that only drops: "counter name <vif> drop". */
@@ -1311,6 +1355,7 @@ int ruleset_vif_add(const struct policy *pol, const struct vif *v, int owner, st
 	ret = ret ?: vif_dad_chain(&c);
 	ret = ret ?: vif_na_ns_chains(&c);
 	ret = ret ?: vif_nd_chain(&c);
+	ret = ret ?: vif_drop_chain(&c);
 	if (ret < 0)
 		return ret;
 	/* last: only now do the vif's ports leave the fail-closed rule */
