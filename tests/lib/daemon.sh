@@ -71,7 +71,7 @@ daemon_stop() {
 	wait "$VG_DAEMON_PID" 2>/dev/null
 	local rc=$?
 	kill "$VG_SINK_PID" 2>/dev/null
-	wait "$VG_SINK_PID" 2>/dev/null
+	wait "$VG_SINK_PID" 2>/dev/null || true
 	VG_DAEMON_PID=""
 	return $rc
 }
@@ -80,7 +80,7 @@ daemon_kill9() {
 	kill -KILL "$VG_DAEMON_PID" 2>/dev/null
 	wait "$VG_DAEMON_PID" 2>/dev/null
 	kill "$VG_SINK_PID" 2>/dev/null
-	wait "$VG_SINK_PID" 2>/dev/null
+	wait "$VG_SINK_PID" 2>/dev/null || true
 	VG_DAEMON_PID=""
 }
 
