@@ -105,7 +105,9 @@ static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, const
 
 int bridge_set_no_linklocal_learn(const char *bridge)
 {
-	char buf[16384];
+	/* zeroed: libmnl 1.0.4 leaves attribute padding uninitialised, and
+	 * it would go to the kernel (valgrind: hard-valgrind.sh) */
+	char buf[16384] = { 0 };
 	struct br_boolopt_multi opt = {
 		.optval = 1u << BR_BOOLOPT_NO_LL_LEARN,
 		.optmask = 1u << BR_BOOLOPT_NO_LL_LEARN,

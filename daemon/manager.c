@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,9 @@ struct entry {
 	char reported_withheld[512];
 	/* for the status file: "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
 	char withheld_desc[768];
+	/* the port name this device claims, valid or not (see check_port_names) */
+	char claim_name[IFNAMSIZ];
+	bool has_custom_name;
 	/* journal rate limit of drop attribution */
 	uint64_t drop_window_usec;
 	unsigned int drop_logged;
@@ -347,6 +351,11 @@ static int entry_refresh(struct manager *m, struct entry *e)
 	}
 	xenwatch_domain_name(m->xw, e->domid, e->domain_name, sizeof(e->domain_name));
 	xenwatch_keys_view(keys, &view);
+	e->has_custom_name = view.vifname && vif_ifname_check("vifname", view.vifname, NULL) == 0;
+	if (e->has_custom_name)
+		snprintf(e->claim_name, sizeof(e->claim_name), "%s", view.vifname);
+	else
+		snprintf(e->claim_name, sizeof(e->claim_name), "vif%u.%u", e->domid, e->devid);
 	r = vif_from_keys(e->domid, e->devid, &view, &m->pol.limits, &e->desired, &err);
 	free(keys);
 	if (r < 0) {
@@ -376,8 +385,52 @@ static bool name_is_host_interface(const char *name)
 	return stat(path, &st) == 0;
 }
 
-/* Port names must be unique among vifs and must not be a host interface:
- * the later claimant is rejected (its ports stay fail-closed). */
+static bool matches_guest_ports(const struct policy *pol, const char *name)
+{
+	for (size_t i = 0; i < pol->n_port_patterns; i++) {
+		const char *p = pol->port_patterns[i];
+		size_t n = strlen(p);
+
+		if (n && p[n - 1] == '*' ? strncmp(name, p, n - 1) == 0 : strcmp(name, p) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* netback names its ports "vif<domid>.<devid>": such a name (and its -emu
+ * twin) belongs to that device and no other. */
+static bool is_netback_name_of_other(const char *name, uint32_t domid, uint32_t devid)
+{
+	unsigned int d, v;
+	char tail[8] = "";
+	int n = sscanf(name, "vif%u.%u%7s", &d, &v, tail);
+
+	if (n < 2 || (n == 3 && strcmp(tail, "-emu") != 0))
+		return false;
+	return d != domid || v != devid;
+}
+
+static void reject(struct entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reject(struct entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->error, sizeof(e->error), fmt, ap);
+	va_end(ap);
+	e->valid = false;
+	e->state = ENTRY_REJECTED;
+}
+
+/*
+ * Port names.  vifguard only ever filters interfaces that are guest ports,
+ * so a name is refused (the vif stays fail-closed) when it is a host
+ * interface (a bridge, lo), when a custom vifname is outside the guest-port
+ * patterns (the operator declares which names guests may take), when it is
+ * another device's netback name, or when an earlier vif claims it - and a
+ * vif keeps its claim while its other values are broken, so breaking one's
+ * own entry never hands one's port to someone else.
+ */
 static void check_port_names(struct manager *m)
 {
 	for (size_t i = 0; i < m->n_entries; i++) {
@@ -392,19 +445,28 @@ static void check_port_names(struct manager *m)
 			if (!names[k][0])
 				continue;
 			if (name_is_host_interface(names[k])) {
-				snprintf(e->error, sizeof(e->error),
-					 "key 'vifname': value '%s' is a host interface", names[k]);
-				e->valid = false;
-				e->state = ENTRY_REJECTED;
+				reject(e, "key 'vifname': value '%s' is a host interface", names[k]);
+				break;
+			}
+			if (k == 0 && e->has_custom_name && !matches_guest_ports(&m->pol, names[k])) {
+				reject(e,
+				       "key 'vifname': value '%s' does not match guest-ports in "
+				       "vifguard.conf (vifguard only takes over declared guest ports)",
+				       names[k]);
+				break;
+			}
+			if (is_netback_name_of_other(names[k], e->domid, e->devid)) {
+				reject(e, "key 'vifname': value '%s' is another device's netback name",
+				       names[k]);
 				break;
 			}
 			for (size_t j = 0; j < m->n_entries; j++) {
 				struct entry *o = m->entries[j];
 
-				if (o == e || !o->valid || o->rank > e->rank)
+				if (o == e || !o->present || o->rank > e->rank)
 					continue;
-				if (strcmp(o->desired.name, names[k]) == 0 ||
-				    (o->desired.emu_name[0] &&
+				if (strcmp(o->claim_name, names[k]) == 0 ||
+				    (o->valid && o->desired.emu_name[0] &&
 				     strcmp(o->desired.emu_name, names[k]) == 0)) {
 					snprintf(e->error, sizeof(e->error),
 						 "key 'vifname': value '%s' is already the port of "

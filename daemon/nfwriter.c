@@ -4,6 +4,7 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,10 +15,31 @@
 #include "nfmsg.h"
 #include "nfwriter.h"
 
+/*
+ * Test-only fault injection (tests/integration/hard-faults.sh).  Inactive
+ * unless the environment variable VIFGUARD_TEST_FAULTS is set when the
+ * writer is created: a comma-separated list of faults, each firing once.
+ *   send-fail=N  the Nth commit (1 is the startup sync) fails as if
+ *                sendmsg() had returned ENOBUFS: nothing reaches the kernel
+ *   reject=NAME  the first commit whose plan creates chain NAME fails as if
+ *                the kernel had refused that op with EINVAL; err names the
+ *                op and its owner, like the real blame path
+ */
+#define FAULTS_MAX 8
+
+struct fault {
+	unsigned long send_fail; /* 0: a reject= fault */
+	char reject[64];
+	bool fired;
+};
+
 struct nfwriter {
 	struct mnl_socket *nl;
 	uint32_t seq;
 	int sndbuf;
+	unsigned long n_commits;
+	size_t n_faults;
+	struct fault faults[FAULTS_MAX];
 	/* one recv() returns at most one skb of acks: 64 KiB is plenty */
 	uint8_t rxbuf[65536] __attribute__((aligned(8)));
 };
@@ -35,6 +57,55 @@ struct nfwriter *nfwriter_free(struct nfwriter *w)
 uint32_t nfwriter_portid(const struct nfwriter *w)
 {
 	return mnl_socket_get_portid(w->nl);
+}
+
+static void faults_parse(struct nfwriter *w)
+{
+	const char *env = getenv("VIFGUARD_TEST_FAULTS");
+	char buf[512], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", env ? env : "");
+	for (tok = strtok_r(buf, ",", &save); tok && w->n_faults < FAULTS_MAX;
+	     tok = strtok_r(NULL, ",", &save)) {
+		struct fault *f = &w->faults[w->n_faults];
+
+		if (strncmp(tok, "send-fail=", 10) == 0 && strtoul(tok + 10, NULL, 10) > 0)
+			f->send_fail = strtoul(tok + 10, NULL, 10);
+		else if (strncmp(tok, "reject=", 7) == 0 && tok[7])
+			snprintf(f->reject, sizeof(f->reject), "%s", tok + 7);
+		else
+			continue;
+		w->n_faults++;
+	}
+}
+
+/* 0, or the injected error (with err filled in as a kernel refusal would). */
+static int fault_inject(struct nfwriter *w, const struct plan *p, struct nfwriter_error *err)
+{
+	w->n_commits++;
+	for (size_t i = 0; i < w->n_faults; i++) {
+		struct fault *f = &w->faults[i];
+
+		if (f->fired)
+			continue;
+		if (f->send_fail == w->n_commits) {
+			f->fired = true;
+			return -ENOBUFS;
+		}
+		for (size_t k = 0; f->reject[0] && k < p->n_ops; k++) {
+			if (p->ops[k].del || p->ops[k].obj != PLAN_CHAIN ||
+			    strcmp(p->ops[k].name, f->reject) != 0)
+				continue;
+			f->fired = true;
+			if (err)
+				*err = (struct nfwriter_error){ .op = (long)k,
+								.owner = p->ops[k].owner,
+								.error = -EINVAL,
+								.msg = "injected by VIFGUARD_TEST_FAULTS" };
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int nfwriter_new(struct nfwriter **ret)
@@ -63,6 +134,7 @@ int nfwriter_new(struct nfwriter **ret)
 		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 			   sizeof(rcvbuf));
 	w->seq = (uint32_t)time(NULL);
+	faults_parse(w);
 	*ret = w;
 	return 0;
 fail:
@@ -134,6 +206,8 @@ int nfwriter_commit(struct nfwriter *w, const struct plan *p, struct nfwriter_er
 	c.batch = &b;
 	r = size_sndbuf(w, b.len);
 	if (r < 0)
+		goto out;
+	if (w->n_faults && (r = fault_inject(w, p, err)) < 0)
 		goto out;
 	if (mnl_socket_sendto(w->nl, b.buf, b.len) < 0) {
 		r = -errno;

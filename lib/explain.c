@@ -65,6 +65,7 @@ static const char *const reason_names[_EXPLAIN_REASON_MAX] = {
 	[EXPLAIN_REASON_DHCP_SERVER] = "dhcp-server",
 	[EXPLAIN_REASON_IP_SADDR] = "ip-saddr",
 	[EXPLAIN_REASON_ICMPV6_FRAGMENT] = "icmpv6-fragment",
+	[EXPLAIN_REASON_IPV6_AH] = "ipv6-ah",
 	[EXPLAIN_REASON_ROUTER_ADVERT] = "router-advert",
 	[EXPLAIN_REASON_REDIRECT] = "redirect",
 	[EXPLAIN_REASON_DHCPV6_SERVER] = "dhcpv6-server",
@@ -328,7 +329,8 @@ static void explain_vlan(struct ctx *c, const struct explain_frame *f, uint16_t 
 		}
 		vid = be16(p) & 0xfff;
 		if (!is_there(c, 2, 2)) {
-			say(c, EXPLAIN_REASON_VLAN, "%s tagged frame (VLAN %u)", vlan_name(tpid), vid);
+			say(c, EXPLAIN_REASON_VLAN, "%s tagged frame (VLAN %u)", vlan_name(tpid),
+			    vid);
 			return;
 		}
 		type = be16(p + 2);
@@ -361,15 +363,16 @@ static void explain_ethertype(struct ctx *c, uint16_t type, bool has_hw)
 		if (is_there(c, 0, 2) && p[0] == 0x42 && p[1] == 0x42)
 			say(c, EXPLAIN_REASON_ETHERTYPE, "802.3 frame without an ethertype (STP)");
 		else if (has_hw)
-			say(c, EXPLAIN_REASON_ETHERTYPE, "802.3 frame without an ethertype (length %u)",
-			    type);
+			say(c, EXPLAIN_REASON_ETHERTYPE,
+			    "802.3 frame without an ethertype (length %u)", type);
 		else
 			say(c, EXPLAIN_REASON_ETHERTYPE, "802.3 frame without an ethertype");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].type == type) {
-			say(c, EXPLAIN_REASON_ETHERTYPE, "ethertype 0x%04x (%s)", type, names[i].name);
+			say(c, EXPLAIN_REASON_ETHERTYPE, "ethertype 0x%04x (%s)", type,
+			    names[i].name);
 			return;
 		}
 	say(c, EXPLAIN_REASON_ETHERTYPE, "ethertype 0x%04x", type);
@@ -550,7 +553,8 @@ static void explain_ipv4_rules(struct ctx *c)
 	/* ip saddr != @set */
 	if (!c->is_mac_only && has(c, 12, 4) && !is_allowed(c, AF_INET, p + 12, false)) {
 		if (!is_zero(p + 12, 4)) {
-			say(c, EXPLAIN_REASON_IP_SADDR, "IPv4 from %s", addr_str(AF_INET, p + 12, a));
+			say(c, EXPLAIN_REASON_IP_SADDR, "IPv4 from %s",
+			    addr_str(AF_INET, p + 12, a));
 			claim(c, AF_INET, p + 12);
 		} else if (l.is_valid && l.proto == IPPROTO_UDP_ && l.fragoff == 0 &&
 			   is_there(c, l.thoff, 4) &&
@@ -832,6 +836,11 @@ static void explain_ipv6_rules(struct ctx *c)
 	if (l.is_valid && l.proto == IPPROTO_ICMPV6_ &&
 	    find_hdr(c, NH_FRAGMENT, &off, &fragoff) >= 0) {
 		say(c, EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6");
+		return;
+	}
+	/* meta l4proto ah: nf_tables stops at AH, so AH drops */
+	if (l.is_valid && l.proto == NH_AUTH) {
+		say(c, EXPLAIN_REASON_IPV6_AH, "IPv6 with an AH header");
 		return;
 	}
 	if (is_icmp6(c, &l, ICMPV6_RA)) {

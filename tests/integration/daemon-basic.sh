@@ -23,6 +23,8 @@ world_add_guest vif4.0 "$M4"
 world_add_guest vif4.0-emu "$M4"
 world_add_guest web07 00:16:3e:00:07:00
 daemon_setup
+# custom vifnames must be declared guest ports
+printf 'guest-ports = vif* web*\n' >>"$VG_CONF"
 
 # The backend exists before the daemon starts: enforced by the startup sync.
 xenstore-write /local/domain/3/name web03

@@ -223,7 +223,7 @@ bad_case "vifname of the bridge" "XEN_DOMID=25 " vif25.0 vif25.0 25 \
 vg_check "vifname of the bridge: no rules on xenbr0" map_lacks '"xenbr0"'
 xs_vif 26 0 "mac=$(mac 26)" ip=192.0.2.26 vifname=vif3.0 bridge=xenbr0
 bad_case "vifname of another vif's port (vif3.0)" "XEN_DOMID=26 " vif26.0 vif26.0 26 \
-	"key 'vifname'" "value 'vif3.0'" "already the port of vif3.0"
+	"key 'vifname'" "value 'vif3.0'" "is another device's netback name"
 VG_FROM=vif3.0
 vg_expect_eq "vif3.0 does not get dom 26's allowances" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src="$(mac 26)" saddr=192.0.2.26 daddr=192.0.2.254)"
@@ -235,6 +235,13 @@ vg_expect_eq "guest-web07 still passes dom 7's traffic" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M7 saddr=192.0.2.7 daddr=192.0.2.254)"
 vg_expect_eq "guest-web07 does not get dom 27's allowances" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src="$(mac 27)" saddr=192.0.2.27 daddr=192.0.2.254)"
+xs_vif 41 0 "mac=$(mac 41)" ip=192.0.2.41 vifname=gw bridge=xenbr0
+bad_case "vifname of the uplink (not a declared guest port)" "XEN_DOMID=41 " vif41.0 - 41 \
+	"key 'vifname'" "value 'gw'" "does not match guest-ports"
+vg_check "vifname of the uplink: no rules on gw" map_lacks '"gw"'
+VG_FROM=gw
+vg_expect_eq "the uplink still reaches the guests" 3 \
+	"$(world_delivered vif3.0 eth0 ipv4-udp src=$GW saddr=192.0.2.254 daddr=192.0.2.3)"
 
 # --- bad type ---
 xs_vif 24 0 "mac=$(mac 24)" ip=192.0.2.24 type=junk bridge=xenbr0
