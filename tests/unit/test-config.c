@@ -19,29 +19,7 @@
 #error "VG_CONF_FILE (path of conf/vifguard.conf) must be defined"
 #endif
 
-static unsigned n_checks, n_failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		n_checks++;                                                                        \
-		if (!(cond)) {                                                                     \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-		}                                                                                  \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a_ = (a), *b_ = (b);                                                   \
-		n_checks++;                                                                        \
-		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                           \
-			n_failed++;                                                                \
-			fprintf(stderr,                                                            \
-				"%s:%d: CHECK_STR failed: %s == %s\n  got:  '%s'\n  want: '%s'\n", \
-				__FILE__, __LINE__, #a, #b, a_ ? a_ : "(null)",                    \
-				b_ ? b_ : "(null)");                                               \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 static bool is_printable(const char *s)
 {

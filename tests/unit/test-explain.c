@@ -17,16 +17,7 @@
 #include "policy.h"
 #include "vif.h"
 
-static unsigned n_checks, n_failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		n_checks++;                                                                        \
-		if (!(cond)) {                                                                     \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 /* ---- the vifs ---- */
 

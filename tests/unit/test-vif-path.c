@@ -9,16 +9,7 @@
 
 #include "vif-path.h"
 
-static unsigned n_checks, n_failed;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		n_checks++;                                                                        \
-		if (!(cond)) {                                                                     \
-			n_failed++;                                                                \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define ROOT "/local/domain/0/backend/vif"
 #define SENTINEL "sentinel"
