@@ -37,7 +37,11 @@ export VG_BUILD_DIR VG_SOURCE_DIR=$src
 set +u
 VG_TABLE=vifguard
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 
 say "Starting a private xenstored and a host network namespace with bridge xenbr0"
 world_create xenbr0
