@@ -67,6 +67,8 @@ struct entry {
 	/* the port name this device claims, valid or not (see check_port_names) */
 	char claim_name[IFNAMSIZ];
 	bool has_custom_name;
+	bool name_fresh; /* read since the last port-name check */
+	bool name_rejected; /* rejected because an earlier vif has its name */
 	/* journal rate limit of drop attribution */
 	uint64_t drop_window_usec;
 	unsigned int drop_logged;
@@ -351,6 +353,8 @@ static int entry_refresh(struct manager *m, struct entry *e)
 	}
 	xenwatch_domain_name(m->xw, e->domid, e->domain_name, sizeof(e->domain_name));
 	xenwatch_keys_view(keys, &view);
+	e->name_fresh = true;
+	e->name_rejected = false;
 	e->has_custom_name = view.vifname && vif_ifname_check("vifname", view.vifname, NULL) == 0;
 	if (e->has_custom_name)
 		snprintf(e->claim_name, sizeof(e->claim_name), "%s", view.vifname);
@@ -431,8 +435,63 @@ static void reject(struct entry *e, const char *fmt, ...)
  * vif keeps its claim while its other values are broken, so breaking one's
  * own entry never hands one's port to someone else.
  */
+struct claim {
+	const char *name;
+	uint64_t rank;
+	const struct entry *e;
+};
+
+static int claim_cmp(const void *x, const void *y)
+{
+	const struct claim *a = x, *b = y;
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+/* The earliest claimant of name (claims sorted by name, then rank). */
+static const struct entry *first_claimant(const struct claim *c, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(c[lo].name, name) == 0 ? c[lo].e : NULL;
+}
+
 static void check_port_names(struct manager *m)
 {
+	struct claim *claims = calloc(2 * m->n_entries + 1, sizeof(*claims));
+	size_t n = 0;
+
+	if (!claims) {
+		/* cannot check: nothing new may take a port */
+		for (size_t i = 0; i < m->n_entries; i++)
+			if (m->entries[i]->valid && m->entries[i]->name_fresh)
+				reject(m->entries[i], "%s", "out of memory checking port names");
+		return;
+	}
+	/* Sorted claims make the duplicate check O(log n) per vif. */
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *o = m->entries[i];
+
+		if (!o->present)
+			continue;
+		claims[n++] = (struct claim){ .name = o->claim_name, .rank = o->rank, .e = o };
+		if (o->valid && o->desired.emu_name[0])
+			claims[n++] = (struct claim){ .name = o->desired.emu_name, .rank = o->rank,
+						      .e = o };
+	}
+	qsort(claims, n, sizeof(*claims), claim_cmp);
+
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *e = m->entries[i];
 		const char *names[2];
@@ -442,9 +501,12 @@ static void check_port_names(struct manager *m)
 		names[0] = e->desired.name;
 		names[1] = e->desired.emu_name;
 		for (int k = 0; k < 2 && e->valid; k++) {
+			const struct entry *o;
+
 			if (!names[k][0])
 				continue;
-			if (name_is_host_interface(names[k])) {
+			/* the checks that ask the system: only for values just read */
+			if (e->name_fresh && name_is_host_interface(names[k])) {
 				reject(e, "key 'vifname': value '%s' is a host interface", names[k]);
 				break;
 			}
@@ -460,25 +522,17 @@ static void check_port_names(struct manager *m)
 				       names[k]);
 				break;
 			}
-			for (size_t j = 0; j < m->n_entries; j++) {
-				struct entry *o = m->entries[j];
-
-				if (o == e || !o->present || o->rank > e->rank)
-					continue;
-				if (strcmp(o->claim_name, names[k]) == 0 ||
-				    (o->valid && o->desired.emu_name[0] &&
-				     strcmp(o->desired.emu_name, names[k]) == 0)) {
-					snprintf(e->error, sizeof(e->error),
-						 "key 'vifname': value '%s' is already the port of "
-						 "vif%u.%u",
-						 names[k], o->domid, o->devid);
-					e->valid = false;
-					e->state = ENTRY_REJECTED;
-					break;
-				}
+			o = first_claimant(claims, n, names[k]);
+			if (o && o != e && o->rank < e->rank) {
+				reject(e, "key 'vifname': value '%s' is already the port of vif%u.%u",
+				       names[k], o->domid, o->devid);
+				e->name_rejected = true;
+				break;
 			}
 		}
+		e->name_fresh = false;
 	}
+	free(claims);
 }
 
 /* Addresses of the bridges the guests use: never granted to a guest. */
@@ -761,6 +815,9 @@ static void log_applied(struct entry *e, bool added, bool removed)
 
 static void ensure_bridges(struct manager *m)
 {
+	char done[32][IFNAMSIZ];
+	size_t n_done = 0;
+
 	for (size_t i = 0; i < m->n_entries; i++) {
 		const char *br = m->entries[i]->valid ? m->entries[i]->desired.bridge : "";
 		bool seen = false;
@@ -768,9 +825,14 @@ static void ensure_bridges(struct manager *m)
 
 		if (!br[0])
 			continue;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = m->entries[j]->valid && strcmp(m->entries[j]->desired.bridge, br) == 0;
-		if (seen || bridge_get_no_linklocal_learn(br) == 1)
+		/* hosts have a handful of bridges: a short list, not a scan */
+		for (size_t j = 0; j < n_done && !seen; j++)
+			seen = strcmp(done[j], br) == 0;
+		if (seen)
+			continue;
+		if (n_done < 32)
+			snprintf(done[n_done++], IFNAMSIZ, "%s", br);
+		if (bridge_get_no_linklocal_learn(br) == 1)
 			continue;
 		r = bridge_set_no_linklocal_learn(br);
 		if (r == -ENODEV)
@@ -958,6 +1020,15 @@ static int refresh_dirty(struct manager *m)
 		if (r < 0)
 			return r;
 	}
+	/* a vif waiting for a port name another vif holds gets another look
+	 * whenever anything changed: the holder may be gone */
+	for (size_t i = 0; i < m->n_entries; i++)
+		if (m->entries[i]->dirty) {
+			for (size_t k = 0; k < m->n_entries; k++)
+				if (m->entries[k]->name_rejected)
+					m->entries[k]->dirty = true;
+			break;
+		}
 	for (size_t i = 0; i < m->n_entries && r == 0; i++)
 		if (m->entries[i]->dirty)
 			r = entry_refresh(m, m->entries[i]);

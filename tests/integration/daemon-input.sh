@@ -332,5 +332,15 @@ vg_expect_eq "log: no raw control or non-ASCII bytes" 0 \
 	"$(tr -d '\n' <"$VG_DAEMON_LOG" | LC_ALL=C tr -d '[:print:]' | wc -c)"
 vg_expect_eq "log: no forged entry" 0 "$(grep -c '^vifguardd\[error\]: forged' "$VG_DAEMON_LOG")"
 
+# A vif waiting for a port name gets it once the holder goes: dom 27 asked
+# for guest-web07, which dom 7 holds.
+xs_rm /local/domain/0/backend/vif/7
+vg_check "holder of guest-web07 gone: dom 27 takes the name" vg_wait_for 5000 has_chain vif27.0
+VG_FROM=guest-web07
+vg_expect_eq "guest-web07 now passes dom 27's traffic" 3 \
+	"$(world_delivered gw eth0 ipv4-udp src="$(mac 27)" saddr=192.0.2.27 daddr=192.0.2.254)"
+vg_expect_eq "guest-web07 no longer passes dom 7's" 0 \
+	"$(world_delivered gw eth0 ipv4-udp src=$M7 saddr=192.0.2.7 daddr=192.0.2.254)"
+
 vg_check "SIGTERM: clean exit (status 0)" daemon_stop
 vg_done
