@@ -7,7 +7,9 @@
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
@@ -146,4 +148,29 @@ int bridge_get_no_linklocal_learn(const char *bridge)
 	if (!t.has_opt)
 		return -EOPNOTSUPP; /* not a bridge, or a kernel without boolopts */
 	return !!(t.opt.optval & (1u << BR_BOOLOPT_NO_LL_LEARN));
+}
+
+int bridge_monitor_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void bridge_monitor_drain(int fd)
+{
+	char buf[8192];
+
+	/* what changed does not matter: the caller checks its bridges */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == EINTR || errno == ENOBUFS)
+		;
 }

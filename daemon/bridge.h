@@ -17,4 +17,10 @@ int bridge_set_no_linklocal_learn(const char *bridge);
 /* 1 if set, 0 if not, <0 on error. */
 int bridge_get_no_linklocal_learn(const char *bridge);
 
+/* A non-blocking rtnetlink socket subscribed to link changes (a bridge
+ * deleted and made again comes back without no_linklocal_learn), or <0;
+ * bridge_monitor_drain() reads what queued up. */
+int bridge_monitor_open(void);
+void bridge_monitor_drain(int fd);
+
 #endif

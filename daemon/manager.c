@@ -83,6 +83,9 @@ struct manager {
 	sd_event_source *nfmon_source;
 	sd_event_source *post_source;
 	sd_event_source *reconnect_timer;
+	sd_event_source *resync_timer;
+	sd_event_source *link_source;
+	int link_fd;
 	struct xenwatch *xw;
 	struct nfwriter *nw;
 	struct nfmon *mon;
@@ -102,6 +105,8 @@ struct manager {
 	const char *full_sync_reason;
 	bool ready;
 	unsigned int reconnect_delay_ms;
+	unsigned int resync_delay_ms;
+	const char *resync_reason;
 	char bad_paths[16][96]; /* malformed directory names already reported */
 	size_t n_bad_paths;
 };
@@ -911,12 +916,15 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 			}
 			break;
 		}
-		if (r == -ENOENT && err.owner < 0) {
-			/* the table is gone (nft flush ruleset): replay it all */
+		if (r == -ENOENT) {
+			/* the table (nft flush ruleset) or one of our objects is
+			 * gone: no vif is to blame, replay it all */
 			free(excluded);
 			return full_sync(m, "the table disappeared");
 		}
 		if (err.owner < 0 || (size_t)err.owner >= m->n_entries || excluded[err.owner]) {
+			log_error_errno(r, "Transaction failed: %m%s%s; replacing the whole table",
+					err.msg[0] ? ": " : "", err.msg);
 			free(excluded);
 			return full_sync(m, "a transaction failed");
 		}
@@ -933,11 +941,53 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 	return r;
 }
 
+static int reconcile(struct manager *m);
+
+static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)s;
+	(void)usec;
+	m->need_full_sync = true;
+	m->full_sync_reason = m->resync_reason;
+	if (m->xw) {
+		reconcile(m);
+	} else {
+		full_sync(m, m->resync_reason);
+		notify_status(m);
+	}
+	return 0;
+}
+
+/* A full sync that failed, or that may have missed someone else's change
+ * (see full_sync), is done again: after 100 ms, doubling up to 5 s. */
+static void resync_later(struct manager *m, const char *why)
+{
+	int r;
+
+	m->resync_reason = why;
+	m->resync_delay_ms = m->resync_delay_ms ? m->resync_delay_ms * 2 : 100;
+	if (m->resync_delay_ms > 5000)
+		m->resync_delay_ms = 5000;
+	if (!m->resync_timer) {
+		r = sd_event_add_time_relative(m->event, &m->resync_timer, CLOCK_MONOTONIC,
+					       m->resync_delay_ms * 1000ULL, 0, on_resync_timer, m);
+		if (r < 0)
+			log_error_errno(r, "Cannot schedule a full sync: %m");
+		return;
+	}
+	sd_event_source_set_time_relative(m->resync_timer, m->resync_delay_ms * 1000ULL);
+	sd_event_source_set_enabled(m->resync_timer, SD_EVENT_ONESHOT);
+}
+
 static int full_sync(struct manager *m, const char *why)
 {
 	struct resolve_out *res = calloc(m->n_entries + 1, sizeof(*res));
 	bool *skip = calloc(m->n_entries + 1, sizeof(bool));
 	struct vif *vifs = calloc(m->n_entries + 1, sizeof(*vifs));
+	uint32_t gen_before = 0, gen_after = 0;
+	bool gen_known;
 	int r = -ENOMEM;
 
 	if (!res || !skip || !vifs)
@@ -951,9 +1001,11 @@ static int full_sync(struct manager *m, const char *why)
 			vifs[i] = res[i].effective;
 	}
 	/* our own notifications would flood the monitor: not listening while
-	 * we replace the table */
+	 * we replace the table.  A change someone else makes meanwhile would go
+	 * unseen, so the generation id tells: ours must be the one commit. */
 	if (m->mon)
 		nfmon_set_listening(m->mon, false);
+	gen_known = nfwriter_genid(m->nw, &gen_before) == 0;
 	for (size_t attempt = 0; attempt <= m->n_entries && attempt < 8; attempt++) {
 		struct nfwriter_error err;
 		struct plan p;
@@ -974,7 +1026,8 @@ static int full_sync(struct manager *m, const char *why)
 	if (m->mon)
 		nfmon_set_listening(m->mon, true);
 	if (r < 0) {
-		log_error_errno(r, "Full sync failed (%s): %m", why);
+		log_error_errno(r, "Full sync failed (%s): %m; trying again", why);
+		resync_later(m, why);
 		goto out;
 	}
 	for (size_t i = 0; i < m->n_entries; i++) {
@@ -998,6 +1051,13 @@ static int full_sync(struct manager *m, const char *why)
 	m->need_full_sync = false;
 	log_event(LOG_NOTICE, MSGID_RESYNC, "Full sync (%s): table %s replaced, %zu vif(s)", why,
 		  m->pol.table, m->n_entries);
+	if (gen_known && (nfwriter_genid(m->nw, &gen_after) < 0 || gen_after != gen_before + 1)) {
+		log_warning("nf_tables changed while the table was being replaced; replacing it "
+			    "again");
+		resync_later(m, "changed during a full sync");
+	} else {
+		m->resync_delay_ms = 0;
+	}
 out:
 	free(res);
 	free(skip);
@@ -1321,6 +1381,19 @@ static int on_nflog(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	return 0;
 }
 
+/* A link appeared or changed: a bridge deleted and made again has lost
+ * no_linklocal_learn, and no xenstore event says so. */
+static int on_link(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct manager *m = userdata;
+
+	(void)s;
+	(void)revents;
+	bridge_monitor_drain(fd);
+	ensure_bridges(m);
+	return 0;
+}
+
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct manager *m = userdata;
@@ -1367,6 +1440,10 @@ struct manager *manager_free(struct manager *m)
 	nflog_free(m->nflog);
 	sd_event_source_disable_unref(m->post_source);
 	sd_event_source_disable_unref(m->reconnect_timer);
+	sd_event_source_disable_unref(m->resync_timer);
+	sd_event_source_disable_unref(m->link_source);
+	if (m->link_fd >= 0)
+		close(m->link_fd);
 	sd_event_unref(m->event);
 	xenwatch_free(m->xw);
 	nfwriter_free(m->nw);
@@ -1386,6 +1463,7 @@ int manager_new(const struct manager_options *opts, const struct policy *pol,
 
 	if (!m)
 		return -ENOMEM;
+	m->link_fd = -1;
 	m->pol = *pol;
 	m->config_path = opts->config_path;
 	/* systemd's RuntimeDirectory=vifguard sets RUNTIME_DIRECTORY */
@@ -1493,6 +1571,13 @@ int manager_run(struct manager *m)
 					      EPOLLIN, on_nflog, m)) < 0)
 			return log_error_errno(r, "sd-event: %m"), 1;
 	}
+	m->link_fd = bridge_monitor_open();
+	if (m->link_fd < 0)
+		log_warning_errno(m->link_fd, "Cannot watch network links (%m): a bridge made again "
+					      "gets no_linklocal_learn only with the next change");
+	else if ((r = sd_event_add_io(m->event, &m->link_source, m->link_fd, EPOLLIN, on_link,
+				      m)) < 0)
+		return log_error_errno(r, "sd-event: %m"), 1;
 	if ((r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
 				 m)) < 0 ||
 	    (r = xs_attach(m)) < 0 ||

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <poll.h>
@@ -18,19 +20,19 @@
 /*
  * Test-only fault injection (tests/integration/hard-faults.sh).  Inactive
  * unless the environment variable VIFGUARD_TEST_FAULTS is set when the
- * writer is created: a comma-separated list of faults, each firing once.
+ * writer is created: a comma-separated list of
  *   send-fail=N  the Nth commit (1 is the startup sync) fails as if
  *                sendmsg() had returned ENOBUFS: nothing reaches the kernel
- *   reject=NAME  the first commit whose plan creates chain NAME fails as if
- *                the kernel had refused that op with EINVAL; err names the
- *                op and its owner, like the real blame path
+ *   reject=NAME  every commit whose plan creates chain NAME fails as if the
+ *                kernel had refused that op with EINVAL; err names the op
+ *                and its owner, like the real blame path
  */
 #define FAULTS_MAX 8
 
 struct fault {
 	unsigned long send_fail; /* 0: a reject= fault */
 	char reject[64];
-	bool fired;
+	bool fired; /* send-fail fires once */
 };
 
 struct nfwriter {
@@ -96,7 +98,6 @@ static int fault_inject(struct nfwriter *w, const struct plan *p, struct nfwrite
 			if (p->ops[k].del || p->ops[k].obj != PLAN_CHAIN ||
 			    strcmp(p->ops[k].name, f->reject) != 0)
 				continue;
-			f->fired = true;
 			if (err)
 				*err = (struct nfwriter_error){ .op = (long)k,
 								.owner = p->ops[k].owner,
@@ -250,4 +251,79 @@ int nfwriter_commit(struct nfwriter *w, const struct plan *p, struct nfwriter_er
 out:
 	nfmsg_batch_done(&b);
 	return r;
+}
+
+struct genid {
+	uint32_t gen;
+	bool found;
+};
+
+/* NFTA_GEN_ID of a NEWGEN message */
+static int genid_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genid *g = data;
+
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_get_payload_len(a) >= sizeof(uint32_t)) {
+		g->gen = ntohl(mnl_attr_get_u32(a));
+		g->found = true;
+		return MNL_CB_STOP;
+	}
+	return MNL_CB_OK;
+}
+
+int nfwriter_genid(struct nfwriter *w, uint32_t *ret)
+{
+	uint8_t req[64] __attribute__((aligned(8))) = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	uint32_t seq = w->seq++, portid = mnl_socket_get_portid(w->nl);
+	int fd = mnl_socket_get_fd(w->nl);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	if (mnl_socket_sendto(w->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int len;
+
+		if (poll(&pfd, 1, 1000) == 0)
+			return -ETIMEDOUT;
+		n = recv(fd, w->rxbuf, sizeof(w->rxbuf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		len = (int)n;
+		/* answers to earlier requests (a timed-out commit) are skipped */
+		for (nlh = (struct nlmsghdr *)w->rxbuf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != portid)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*e)) && e->error)
+					return e->error;
+				continue;
+			}
+			if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWGEN)
+				continue;
+			/* (not mnl_attr_for_each: it casts const away) */
+			struct genid gid = { 0 };
+
+			if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), genid_attr_cb, &gid) >= 0 &&
+			    gid.found) {
+				*ret = gid.gen;
+				return 0;
+			}
+			return -EBADMSG;
+		}
+	}
 }

@@ -6,6 +6,7 @@
 #define VIFGUARD_NFWRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ruleset.h"
 
@@ -26,5 +27,8 @@ uint32_t nfwriter_portid(const struct nfwriter *w);
 /* Send the plan as one transaction.  0: applied.  <0: nothing applied; if
  * the kernel blamed one op, err says which (and whose). */
 int nfwriter_commit(struct nfwriter *w, const struct plan *p, struct nfwriter_error *err);
+
+/* nf_tables' generation id (every committed transaction, anyone's, adds 1). */
+int nfwriter_genid(struct nfwriter *w, uint32_t *ret);
 
 #endif

@@ -164,8 +164,8 @@ int xenwatch_list(struct xenwatch *x, const char *path, char ***ret, unsigned in
 	return 0;
 }
 
-int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
-			 struct xenwatch_keys *ret, bool *ret_exists)
+static int read_device(struct xenwatch *x, xs_transaction_t t, uint32_t domid, uint32_t devid,
+		       struct xenwatch_keys *ret, bool *ret_exists)
 {
 	char path[128];
 	unsigned int n;
@@ -174,7 +174,7 @@ int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
 	memset(ret->has, 0, sizeof(ret->has));
 	snprintf(path, sizeof(path), "%s/%u/%u", x->root, domid, devid);
 	/* existence first: a device without a directory is gone */
-	dir = xs_directory(x->xs, XBT_NULL, path, &n);
+	dir = xs_directory(x->xs, t, path, &n);
 	if (!dir) {
 		if (errno == ENOENT) {
 			*ret_exists = false;
@@ -190,7 +190,7 @@ int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
 		char *v;
 
 		snprintf(kpath, sizeof(kpath), "%s/%s", path, key_names[i]);
-		v = xs_read(x->xs, XBT_NULL, kpath, &len);
+		v = xs_read(x->xs, t, kpath, &len);
 		if (!v) {
 			if (errno == ENOENT)
 				continue;
@@ -210,6 +210,36 @@ int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
 		free(v);
 	}
 	return 0;
+}
+
+/*
+ * One device's keys as of one moment: read in a transaction, or a device
+ * removed (or rewritten) between two reads would come out torn, e.g. with
+ * its mac already gone (found by tests/integration/hard-soak.sh).  A
+ * transaction that someone else's write spoiled is read again; after a few
+ * tries the last read stands (that write's watch event reads it again).
+ */
+int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
+			 struct xenwatch_keys *ret, bool *ret_exists)
+{
+	for (int attempt = 0;; attempt++) {
+		xs_transaction_t t = xs_transaction_start(x->xs);
+		int r;
+
+		if (t == XBT_NULL)
+			return errno ? -errno : -EIO;
+		r = read_device(x, t, domid, devid, ret, ret_exists);
+		if (r < 0) {
+			xs_transaction_end(x->xs, t, true);
+			return r;
+		}
+		if (xs_transaction_end(x->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return errno ? -errno : -EIO;
+		if (attempt == 4)
+			return 0;
+	}
 }
 
 void xenwatch_keys_view(const struct xenwatch_keys *k, struct vif_keys *ret)

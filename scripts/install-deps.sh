@@ -14,6 +14,11 @@ packages=(
 	nftables iproute2 iputils-ping
 	# test: a real xenstored (C), its CLI clients, and kernel-side tools
 	xen-utils-4.17 xenstore-utils procps psmisc jq
+	# bench: the classic per-vif ebtables layout, side by side (tests/bench);
+	# ebtables-nft itself ships in iptables (the ebtables package is legacy)
+	ebtables iptables
+	# test: the daemon's end-to-end run under memcheck (hard-valgrind.sh)
+	valgrind
 	# docs
 	man-db groff-base
 	# the unit check (systemd-analyze)

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vg-xsbench: the xenstore side of the daemon benchmarks.
+ *
+ *   vg-xsbench load [-1] FIRST COUNT
+ *       Write the backend directories of vifs FIRST..FIRST+COUNT-1 (the
+ *       benchmark's filler vifs, see below) the way libxl does: one
+ *       transaction per vif, or with -1 all in one transaction.
+ *       Prints "wrote=COUNT ms=T".
+ *   vg-xsbench rm FIRST COUNT
+ *       Remove those backend directories (one transaction per vif).
+ *   vg-xsbench storm [-1] [-t TIMEOUT_MS] STATUS FIRST COUNT
+ *       load, then wait until the daemon's status file STATUS lists every
+ *       one of those vifs as enforced (inotify on its directory: the daemon
+ *       renames a new one into place after every change).  Prints
+ *       "vifs=COUNT write_ms=T enforced_ms=T" (both from the first write).
+ *   vg-xsbench e2e [-k K] [-g TICK_US] [-t TIMEOUT_MS] DOMID MAC IP_A IP_B
+ *                  GUEST_NETNS PEER_NETNS PEER_MAC PEER_IP
+ *       K rounds of: add vif DOMID.0 (ip=IP_A), update it (ip=IP_B), remove
+ *       it, each one xenstore transaction.  The port vif<DOMID>.0 exists and
+ *       is fail-closed while the daemon has no rules for it.  From the
+ *       moment the transaction is sent, the guest (eth0 in GUEST_NETNS)
+ *       sends a UDP frame from the address that is about to become legal
+ *       (IP_A, then IP_B) every TICK_US (default 50); the peer (eth0 in
+ *       PEER_NETNS) watches for it.  add/update: time until the first frame
+ *       arrives (the rules are live); remove: time until the last frame that
+ *       still arrived (the rules are gone once frames stop for 200 ms).
+ *       Resolution: one tick plus the frame's own path (a few us).
+ *       Prints one line per round and "op=add|update|remove k= p50_ms=
+ *       p99_ms= min_ms= max_ms= xs_tx_p50_ms=" per event (xs_tx: the
+ *       xenstore transaction alone, part of the total).
+ *   vg-xsbench stamp FILE CMD [ARG...]
+ *       Write CLOCK_REALTIME (ns) to FILE, then exec CMD (to time a start).
+ *   vg-xsbench sink SOCKET
+ *       A systemd notification socket that prints each message prefixed by
+ *       its arrival time (CLOCK_REALTIME ns), until killed.
+ *
+ * Filler vif i: domid i, devid 0, mac 00:16:3e:hh:ll:01 (i = hh*256+ll),
+ * ip "198.18.<i/250>.<i%250+1> 2001:db8:1::<i in hex>", bridge xenbr0,
+ * domain name "bench<i>".  198.18.0.0/15 is RFC 2544's benchmarking block:
+ * the three IPv4 documentation blocks hold only 762 hosts, and thousands of
+ * guests need distinct addresses or the daemon withholds them as conflicts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "frame.h"
+
+#define COUNT_MAX 30000
+#define K_MAX 10000
+#define BACKEND "/local/domain/0/backend/vif"
+#define QUIET_MS 200
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static int parse_u(const char *what, const char *s, unsigned long max, unsigned long *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *ret > max || *s == '-') {
+		fprintf(stderr, "vg-xsbench: %s: bad value '%s' (max %lu)\n", what, s, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct xs_handle *xs_connect(void)
+{
+	struct xs_handle *xs = xs_open(0);
+
+	if (!xs)
+		fprintf(stderr, "vg-xsbench: cannot connect to xenstore: %m\n");
+	return xs;
+}
+
+static bool xs_put(struct xs_handle *xs, xs_transaction_t t, const char *path, const char *v)
+{
+	if (xs_write(xs, t, path, v, strlen(v)))
+		return true;
+	fprintf(stderr, "vg-xsbench: write %s: %m\n", path);
+	return false;
+}
+
+/* The backend keys libxl writes for a PV vif (vifguardd reads mac, ip,
+ * vifname, type and bridge; the others only make watch events, as on a
+ * real host). */
+static bool write_vif(struct xs_handle *xs, xs_transaction_t t, unsigned long domid,
+		      const char *mac, const char *ip)
+{
+	static const char *const fixed[][2] = {
+	    {"online", "1"},
+	    {"state", "1"},
+	    {"handle", "0"},
+	    {"type", "vif"},
+	    {"script", "/etc/xen/scripts/vif-bridge"},
+	    {"bridge", "xenbr0"},
+	};
+	char dir[96], path[160], v[96];
+
+	snprintf(dir, sizeof(dir), BACKEND "/%lu/0", domid);
+	snprintf(path, sizeof(path), "/local/domain/%lu/name", domid);
+	snprintf(v, sizeof(v), "bench%lu", domid);
+	if (!xs_put(xs, t, path, v))
+		return false;
+	snprintf(path, sizeof(path), "%s/frontend", dir);
+	snprintf(v, sizeof(v), "/local/domain/%lu/device/vif/0", domid);
+	if (!xs_put(xs, t, path, v))
+		return false;
+	snprintf(path, sizeof(path), "%s/frontend-id", dir);
+	snprintf(v, sizeof(v), "%lu", domid);
+	if (!xs_put(xs, t, path, v))
+		return false;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, fixed[i][0]);
+		if (!xs_put(xs, t, path, fixed[i][1]))
+			return false;
+	}
+	snprintf(path, sizeof(path), "%s/mac", dir);
+	if (!xs_put(xs, t, path, mac))
+		return false;
+	snprintf(path, sizeof(path), "%s/ip", dir);
+	return xs_put(xs, t, path, ip);
+}
+
+static void filler_keys(unsigned long i, char *mac, size_t mlen, char *ip, size_t iplen)
+{
+	snprintf(mac, mlen, "00:16:3e:%02lx:%02lx:01", (i >> 8) & 0xff, i & 0xff);
+	snprintf(ip, iplen, "198.18.%lu.%lu 2001:db8:1::%lx", i / 250, i % 250 + 1, i);
+}
+
+/* Run fn in one transaction, retrying on EAGAIN (bounded). */
+static bool in_transaction(struct xs_handle *xs,
+			   bool (*fn)(struct xs_handle *, xs_transaction_t, void *), void *arg)
+{
+	for (int attempt = 0; attempt < 20; attempt++) {
+		xs_transaction_t t = xs_transaction_start(xs);
+
+		if (t == XBT_NULL) {
+			fprintf(stderr, "vg-xsbench: transaction start: %m\n");
+			return false;
+		}
+		if (!fn(xs, t, arg)) {
+			xs_transaction_end(xs, t, true);
+			return false;
+		}
+		if (xs_transaction_end(xs, t, false))
+			return true;
+		if (errno != EAGAIN) {
+			fprintf(stderr, "vg-xsbench: transaction end: %m\n");
+			return false;
+		}
+	}
+	fprintf(stderr, "vg-xsbench: transaction kept conflicting\n");
+	return false;
+}
+
+struct range {
+	unsigned long first, count;
+};
+
+static bool tx_fillers(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	const struct range *r = arg;
+	char mac[32], ip[96];
+
+	for (unsigned long i = r->first; i < r->first + r->count; i++) {
+		filler_keys(i, mac, sizeof(mac), ip, sizeof(ip));
+		if (!write_vif(xs, t, i, mac, ip))
+			return false;
+	}
+	return true;
+}
+
+static bool load(struct xs_handle *xs, unsigned long first, unsigned long count, bool one_tx)
+{
+	if (one_tx) {
+		struct range r = {first, count};
+
+		return in_transaction(xs, tx_fillers, &r);
+	}
+	for (unsigned long i = first; i < first + count; i++) {
+		struct range r = {i, 1};
+
+		if (!in_transaction(xs, tx_fillers, &r))
+			return false;
+	}
+	return true;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	unsigned long first, count;
+	bool one_tx = false;
+	struct xs_handle *xs;
+	uint64_t t0, t1;
+	int c;
+
+	while ((c = getopt(argc, argv, "+1")) != -1) {
+		if (c != '1')
+			return 2;
+		one_tx = true;
+	}
+	if (argc - optind != 2 || parse_u("FIRST", argv[optind], COUNT_MAX, &first) < 0 ||
+	    parse_u("COUNT", argv[optind + 1], COUNT_MAX, &count) < 0 || first == 0)
+		return 2;
+	xs = xs_connect();
+	if (!xs)
+		return 1;
+	t0 = mono_ns();
+	if (!load(xs, first, count, one_tx)) {
+		xs_close(xs);
+		return 1;
+	}
+	t1 = mono_ns();
+	printf("wrote=%lu ms=%.3f\n", count, (double)(t1 - t0) / 1e6);
+	xs_close(xs);
+	return 0;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	unsigned long first, count;
+	struct xs_handle *xs;
+	char path[96];
+
+	if (argc != 3 || parse_u("FIRST", argv[1], COUNT_MAX, &first) < 0 ||
+	    parse_u("COUNT", argv[2], COUNT_MAX, &count) < 0)
+		return 2;
+	xs = xs_connect();
+	if (!xs)
+		return 1;
+	for (unsigned long i = first; i < first + count; i++) {
+		snprintf(path, sizeof(path), BACKEND "/%lu", i);
+		if (!xs_rm(xs, XBT_NULL, path) && errno != ENOENT) {
+			fprintf(stderr, "vg-xsbench: rm %s: %m\n", path);
+			xs_close(xs);
+			return 1;
+		}
+	}
+	xs_close(xs);
+	return 0;
+}
+
+/* How many vifs with domid in [first, first+count) the status file lists
+ * as enforced; -1 if it cannot be read. */
+static long count_enforced(const char *status, unsigned long first, unsigned long count)
+{
+	FILE *f = fopen(status, "re");
+	char line[4096];
+	long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long domid;
+
+		if (strncmp(line, "vif\tdomid=", 10) != 0 || !strstr(line, "\tstate=enforced"))
+			continue;
+		domid = strtoul(line + 10, NULL, 10);
+		if (domid >= first && domid < first + count)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int cmd_storm(int argc, char **argv)
+{
+	unsigned long first, count, timeout_ms = 60000;
+	const char *status;
+	char dir[PATH_MAX], *slash;
+	bool one_tx = false;
+	struct xs_handle *xs;
+	uint64_t t0, t1, t2 = 0;
+	long seen = 0;
+	int c, ifd;
+
+	while ((c = getopt(argc, argv, "+1t:")) != -1) {
+		if (c == '1')
+			one_tx = true;
+		else if (c != 't' || parse_u("-t", optarg, 3600000, &timeout_ms) < 0)
+			return 2;
+	}
+	if (argc - optind != 3 || parse_u("FIRST", argv[optind + 1], COUNT_MAX, &first) < 0 ||
+	    parse_u("COUNT", argv[optind + 2], COUNT_MAX, &count) < 0 || first == 0)
+		return 2;
+	status = argv[optind];
+	snprintf(dir, sizeof(dir), "%s", status);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		*slash = 0;
+	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ifd < 0 || inotify_add_watch(ifd, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		fprintf(stderr, "vg-xsbench: inotify on %s: %m\n", dir);
+		return 1;
+	}
+	xs = xs_connect();
+	if (!xs)
+		return 1;
+	t0 = mono_ns();
+	if (!load(xs, first, count, one_tx)) {
+		xs_close(xs);
+		return 1;
+	}
+	t1 = mono_ns();
+	/* bounded by timeout_ms; a 50 ms poll covers a missed event */
+	while (mono_ns() - t0 < timeout_ms * 1000000ULL) {
+		struct pollfd pfd = {.fd = ifd, .events = POLLIN};
+		char buf[4096];
+
+		seen = count_enforced(status, first, count);
+		if (seen >= (long)count) {
+			t2 = mono_ns();
+			break;
+		}
+		if (poll(&pfd, 1, 50) > 0)
+			while (read(ifd, buf, sizeof(buf)) > 0)
+				;
+	}
+	xs_close(xs);
+	close(ifd);
+	if (!t2) {
+		fprintf(stderr, "vg-xsbench: storm: %ld of %lu enforced after %lu ms\n", seen,
+			count, timeout_ms);
+		printf("vifs=%lu write_ms=%.3f enforced_ms=timeout seen=%ld\n", count,
+		       (double)(t1 - t0) / 1e6, seen);
+		return 1;
+	}
+	printf("vifs=%lu write_ms=%.3f enforced_ms=%.3f\n", count, (double)(t1 - t0) / 1e6,
+	       (double)(t2 - t0) / 1e6);
+	return 0;
+}
+
+/* ---- e2e ---- */
+
+/* A socket of the given type, made inside network namespace NAME. */
+static int socket_in_netns(const char *name, int domain, int type, int proto)
+{
+	char path[PATH_MAX];
+	int self, ns, fd, saved;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (self < 0 || ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "vg-xsbench: enter netns %s: %m\n", name);
+		if (self >= 0)
+			close(self);
+		if (ns >= 0)
+			close(ns);
+		return -1;
+	}
+	fd = socket(domain, type, proto);
+	saved = errno;
+	if (fd >= 0) {
+		struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+					  .sll_protocol = (uint16_t)proto,
+					  .sll_ifindex = (int)if_nametoindex("eth0")};
+
+		if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+			saved = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (setns(self, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "vg-xsbench: back to our netns: %m\n");
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	close(self);
+	close(ns);
+	if (fd < 0)
+		fprintf(stderr, "vg-xsbench: eth0 socket in %s: %s\n", name, strerror(saved));
+	return fd;
+}
+
+struct frame {
+	uint8_t b[FRAME_MAX_LEN];
+	size_t len, data_len;
+};
+
+static int build(struct frame *f, const char *src, const char *dst, const char *saddr,
+		 const char *daddr)
+{
+	char a[4][80];
+	struct frame_spec s;
+	struct frame_error err;
+	int r;
+
+	snprintf(a[0], sizeof(a[0]), "src=%s", src);
+	snprintf(a[1], sizeof(a[1]), "dst=%s", dst);
+	snprintf(a[2], sizeof(a[2]), "saddr=%s", saddr);
+	snprintf(a[3], sizeof(a[3]), "daddr=%s", daddr);
+	r = frame_spec_init(&s, "ipv4-udp", &err);
+	for (int i = 0; i < 4 && r >= 0; i++)
+		r = frame_spec_set_arg(&s, a[i], &err);
+	if (r >= 0)
+		r = frame_build(&s, f->b, sizeof(f->b), &f->len, &f->data_len, &err);
+	if (r < 0)
+		fprintf(stderr, "vg-xsbench: frame: %s\n", err.text);
+	return r;
+}
+
+/* Frames matching f queued on fd (br_netfilter may trim the padding). */
+static unsigned long drain(int fd, const struct frame *f)
+{
+	uint8_t rx[FRAME_MAX_LEN + 64];
+	unsigned long n = 0;
+
+	for (int i = 0; i < 4096; i++) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(fd, rx, sizeof(rx), MSG_DONTWAIT | MSG_TRUNC,
+				       (struct sockaddr *)&from, &fl);
+
+		if (len < 0)
+			break;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		if ((size_t)len <= f->len && (size_t)len >= f->data_len &&
+		    memcmp(rx, f->b, (size_t)len) == 0)
+			n++;
+	}
+	return n;
+}
+
+struct e2e {
+	struct xs_handle *xs;
+	unsigned long domid;
+	const char *mac;
+	const char *ip;
+	int tx, rx;
+	unsigned long tick_us, timeout_ms;
+};
+
+static bool tx_add(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	const struct e2e *e = arg;
+
+	return write_vif(xs, t, e->domid, e->mac, e->ip);
+}
+
+static bool tx_update(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	const struct e2e *e = arg;
+	char path[96];
+
+	snprintf(path, sizeof(path), BACKEND "/%lu/0/ip", e->domid);
+	return xs_put(xs, t, path, e->ip);
+}
+
+static bool tx_remove(struct xs_handle *xs, xs_transaction_t t, void *arg)
+{
+	const struct e2e *e = arg;
+	char path[96];
+
+	snprintf(path, sizeof(path), BACKEND "/%lu/0", e->domid);
+	if (xs_rm(xs, t, path))
+		return true;
+	fprintf(stderr, "vg-xsbench: rm %s: %m\n", path);
+	return false;
+}
+
+static void sleep_until_ns(uint64_t t)
+{
+	struct timespec ts = {.tv_sec = (time_t)(t / 1000000000ULL),
+			      .tv_nsec = (long)(t % 1000000000ULL)};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/*
+ * Run one event: t0, the transaction, then a frame every tick.  want_pass:
+ * return when the first frame arrives; else: return when none arrived for
+ * QUIET_MS, with the arrival time of the last one.  Result in ns from t0,
+ * or -1 on timeout / error.
+ */
+static int64_t run_event(struct e2e *e, bool (*fn)(struct xs_handle *, xs_transaction_t, void *),
+			 const struct frame *f, bool want_pass, int64_t *ret_tx)
+{
+	uint64_t t0, next, last = 0, now;
+
+	drain(e->rx, f);
+	t0 = mono_ns();
+	if (!in_transaction(e->xs, fn, e))
+		return -1;
+	next = mono_ns();
+	*ret_tx = (int64_t)(next - t0);
+	/* bounded by timeout_ms */
+	for (;;) {
+		unsigned long got;
+
+		if (send(e->tx, f->b, f->len, 0) < 0 && errno != ENOBUFS && errno != EAGAIN) {
+			fprintf(stderr, "vg-xsbench: send: %m\n");
+			return -1;
+		}
+		/* the frame's whole path ran in send(): it is queued now if it passed */
+		got = drain(e->rx, f);
+		now = mono_ns();
+		if (got) {
+			last = now;
+			if (want_pass)
+				return (int64_t)(now - t0);
+		}
+		if (!want_pass && now - (last ? last : t0) > QUIET_MS * 1000000ULL)
+			return (int64_t)((last ? last : t0) - t0);
+		if (now - t0 > e->timeout_ms * 1000000ULL)
+			return -1;
+		next += e->tick_us * 1000ULL;
+		if (next > now)
+			sleep_until_ns(next);
+		else
+			next = now;
+	}
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct_ms(const int64_t *v, size_t n, double p)
+{
+	size_t rank = (size_t)((p / 100.0) * (double)n + 0.999999);
+
+	rank = rank < 1 ? 1 : rank > n ? n : rank;
+	return (double)v[rank - 1] / 1e6;
+}
+
+static int cmd_e2e(int argc, char **argv)
+{
+	unsigned long k = 20, domid;
+	struct e2e e = {.tick_us = 50, .timeout_ms = 10000};
+	const char *ip_a, *ip_b, *peer_mac, *peer_ip;
+	static const char *const names[3] = {"add", "update", "remove"};
+	struct frame fa, fb;
+	int64_t *res[3], *txs[3];
+	int c, r = 1, failed = 0;
+
+	while ((c = getopt(argc, argv, "+k:g:t:")) != -1) {
+		if (c == 'k' && parse_u("-k", optarg, K_MAX, &k) == 0 && k > 0)
+			continue;
+		if (c == 'g' && parse_u("-g", optarg, 100000, &e.tick_us) == 0 && e.tick_us > 0)
+			continue;
+		if (c == 't' && parse_u("-t", optarg, 600000, &e.timeout_ms) == 0)
+			continue;
+		return 2;
+	}
+	if (argc - optind != 8 || parse_u("DOMID", argv[optind], 32751, &domid) < 0)
+		return 2;
+	e.domid = domid;
+	e.mac = argv[optind + 1];
+	ip_a = argv[optind + 2];
+	ip_b = argv[optind + 3];
+	peer_mac = argv[optind + 6];
+	peer_ip = argv[optind + 7];
+	/* the frames come from the first (IPv4) address of each */
+	char a4[64], b4[64];
+	snprintf(a4, sizeof(a4), "%s", ip_a);
+	snprintf(b4, sizeof(b4), "%s", ip_b);
+	a4[strcspn(a4, " ")] = 0;
+	b4[strcspn(b4, " ")] = 0;
+	if (build(&fa, e.mac, peer_mac, a4, peer_ip) < 0 ||
+	    build(&fb, e.mac, peer_mac, b4, peer_ip) < 0)
+		return 2;
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	e.tx = socket_in_netns(argv[optind + 4], AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	e.rx =
+	    socket_in_netns(argv[optind + 5], AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	e.xs = xs_connect();
+	for (int i = 0; i < 3; i++) {
+		res[i] = calloc(k, sizeof(int64_t));
+		txs[i] = calloc(k, sizeof(int64_t));
+	}
+	if (e.tx < 0 || e.rx < 0 || !e.xs || !res[0] || !res[1] || !res[2] || !txs[0] || !txs[1] ||
+	    !txs[2])
+		goto out;
+	for (unsigned long round = 0; round < k; round++) {
+		int64_t t[3], x[3] = {0, 0, 0};
+
+		e.ip = ip_a;
+		t[0] = run_event(&e, tx_add, &fa, true, &x[0]);
+		e.ip = ip_b;
+		t[1] = t[0] < 0 ? -1 : run_event(&e, tx_update, &fb, true, &x[1]);
+		/* always remove, so the next round starts clean */
+		t[2] = run_event(&e, tx_remove, &fb, false, &x[2]);
+		printf("round=%lu add_ms=%.3f update_ms=%.3f remove_ms=%.3f add_tx_ms=%.3f "
+		       "update_tx_ms=%.3f remove_tx_ms=%.3f\n",
+		       round, (double)t[0] / 1e6, (double)t[1] / 1e6, (double)t[2] / 1e6,
+		       (double)x[0] / 1e6, (double)x[1] / 1e6, (double)x[2] / 1e6);
+		for (int i = 0; i < 3; i++) {
+			if (t[i] < 0) {
+				fprintf(stderr, "vg-xsbench: round %lu: %s timed out or failed\n",
+					round, names[i]);
+				failed++;
+				goto out;
+			}
+			res[i][round] = t[i];
+			txs[i][round] = x[i];
+		}
+		/* let the daemon finish logging before the next round */
+		usleep(20000);
+	}
+	for (int i = 0; i < 3; i++) {
+		qsort(res[i], k, sizeof(int64_t), cmp_i64);
+		qsort(txs[i], k, sizeof(int64_t), cmp_i64);
+		printf("op=%s k=%lu p50_ms=%.3f p99_ms=%.3f min_ms=%.3f max_ms=%.3f tick_us=%lu "
+		       "xs_tx_p50_ms=%.3f\n",
+		       names[i], k, pct_ms(res[i], k, 50), pct_ms(res[i], k, 99),
+		       pct_ms(res[i], k, 0), pct_ms(res[i], k, 100), e.tick_us,
+		       pct_ms(txs[i], k, 50));
+	}
+	r = 0;
+out:
+	if (e.xs)
+		xs_close(e.xs);
+	if (e.tx >= 0)
+		close(e.tx);
+	if (e.rx >= 0)
+		close(e.rx);
+	for (int i = 0; i < 3; i++) {
+		free(res[i]);
+		free(txs[i]);
+	}
+	fflush(stdout);
+	return failed ? 1 : r;
+}
+
+/* ---- start time and notifications ---- */
+
+static int cmd_stamp(int argc, char **argv)
+{
+	FILE *f;
+
+	if (argc < 3)
+		return 2;
+	f = fopen(argv[1], "we");
+	if (!f) {
+		fprintf(stderr, "vg-xsbench: %s: %m\n", argv[1]);
+		return 1;
+	}
+	fprintf(f, "%llu\n", (unsigned long long)real_ns());
+	if (fclose(f) != 0)
+		return 1;
+	execvp(argv[2], argv + 2);
+	fprintf(stderr, "vg-xsbench: exec %s: %m\n", argv[2]);
+	return 127;
+}
+
+static int cmd_sink(int argc, char **argv)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char buf[4096];
+	int fd;
+
+	if (argc != 2 || strlen(argv[1]) >= sizeof(sa.sun_path))
+		return 2;
+	strcpy(sa.sun_path, argv[1]);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("vg-xsbench sink");
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* runs until killed, like vg-notify-sink */
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+		uint64_t t = real_ns();
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("vg-xsbench sink");
+			return 1;
+		}
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] == '\n')
+				buf[i] = ' ';
+		buf[n] = 0;
+		printf("%llu %s\n", (unsigned long long)t, buf);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (strcmp(cmd, "load") == 0)
+		return cmd_load(argc - 1, argv + 1);
+	if (strcmp(cmd, "rm") == 0)
+		return cmd_rm(argc - 1, argv + 1);
+	if (strcmp(cmd, "storm") == 0)
+		return cmd_storm(argc - 1, argv + 1);
+	if (strcmp(cmd, "e2e") == 0)
+		return cmd_e2e(argc - 1, argv + 1);
+	if (strcmp(cmd, "stamp") == 0)
+		return cmd_stamp(argc - 1, argv + 1);
+	if (strcmp(cmd, "sink") == 0)
+		return cmd_sink(argc - 1, argv + 1);
+	fprintf(stderr, "usage: vg-xsbench load|rm|storm|e2e|stamp|sink ... (see the source)\n");
+	return 2;
+}
