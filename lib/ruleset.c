@@ -1312,10 +1312,15 @@ static struct nftnl_set *ports_elems(struct vif_ctx *c, char *text, size_t len)
 		}
 		memcpy(key, names[i], strnlen(names[i], IFNAMSIZ - 1));
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, IFNAMSIZ);
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_GOTO);
+		/* jump, not goto: a frame that meets a transaction can see this
+		 * element of the next generation while it runs the rules of the
+		 * previous one, in which a chain created by that transaction is
+		 * still empty.  Falling off its end must come back here, to the
+		 * fail-closed rules, not to the base chain's accept policy. */
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
 		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, c->chain[VC_MAIN]);
 		nftnl_set_elem_add(s, e);
-		tl += (size_t)snprintf(text + tl, len - tl, "%s\"%s\" : goto %s", tl ? ", " : "",
+		tl += (size_t)snprintf(text + tl, len - tl, "%s\"%s\" : jump %s", tl ? ", " : "",
 				       names[i], c->chain[VC_MAIN]);
 	}
 	return s;

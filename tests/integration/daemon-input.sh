@@ -298,8 +298,8 @@ VG_FROM=vif3.0
 vg_expect_eq "... vif3.0 drops its formerly legitimate frame" 0 "$(legit3)"
 vg_check "... counted as fail-closed" fail_closed_grew "$fc"
 vg_check "... the daemon is still running" daemon_alive
-vg_check "... guest-web07 keeps its rules" map_has '"guest-web07" : goto vif7.0'
-vg_check "... vif10.0 keeps its rules" map_has '"vif10.0" : goto vif10.0'
+vg_check "... guest-web07 keeps its rules" map_has '"guest-web07" : jump vif7.0'
+vg_check "... vif10.0 keeps its rules" map_has '"vif10.0" : jump vif10.0'
 VG_FROM=guest-web07
 vg_expect_eq "... guest-web07 still passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M7 saddr=192.0.2.7 daddr=192.0.2.254)"

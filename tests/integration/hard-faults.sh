@@ -65,50 +65,6 @@ chmod +x "$VG_DAEMON"
 # into a scratch namespace and listed by the same nft ---
 REF_NS="$VG_WORLD-ref"
 world_ns_add "$REF_NS"
-norm_table() {
-	awk '
-	$1 == "table" { next }
-	$1 ~ /^(chain|set|map|counter)$/ && $NF == "{" { blk = $1 " " $2; inel = 0; idx = 0; print blk; next }
-	/^[ \t]*}$/ { next }
-	{
-		line = $0
-		gsub(/^[ \t]+|[ \t]+$/, "", line)
-		if (line == "" || line ~ /^packets [0-9]+ bytes [0-9]+$/)
-			next
-		if (line ~ /^elements = \{/) {
-			inel = 1
-			sub(/^elements = \{ */, "", line)
-		}
-		if (inel) {
-			if (line ~ /\}$/) {
-				inel = 0
-				sub(/ *\}$/, "", line)
-			}
-			n = split(line, a, /, */)
-			for (i = 1; i <= n; i++)
-				if (a[i] != "")
-					print blk " elem " a[i]
-			next
-		}
-		print blk " " (blk ~ /^chain / ? ++idx " " : "") line
-	}' | sort
-}
-actual_table() {
-	world_host nft list table bridge "$VG_TABLE" 2>/dev/null | norm_table
-}
-expected_table() {
-	world_host "$VG_REAL_DAEMON" -c "$VG_CONF" --print-ruleset >"$VG_WORLD_TMP/expected.nft" \
-		2>/dev/null || return 1
-	ip netns exec "$REF_NS" nft flush ruleset &&
-		ip netns exec "$REF_NS" nft -f "$VG_WORLD_TMP/expected.nft" &&
-		ip netns exec "$REF_NS" nft list table bridge "$VG_TABLE" | norm_table
-}
-ruleset_matches() {
-	local e a
-	e=$(expected_table) || return 1
-	a=$(actual_table)
-	[ -n "$a" ] && [ "$a" = "$e" ]
-}
 # settled DESC: within 15 s the kernel's table is exactly xenstore's
 settled() {
 	if vg_wait_for 15000 ruleset_matches; then
@@ -146,7 +102,6 @@ spoof_end() {
 }
 
 # log lines: count and wait
-errs() { grep -cF 'vifguardd[error]' "$VG_DAEMON_LOG"; }
 lines_since() { # N PATTERN: lines matching PATTERN after line N of the log
 	tail -n +"$(($1 + 1))" "$VG_DAEMON_LOG" | grep -cF -- "$2"
 }

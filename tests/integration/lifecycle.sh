@@ -97,6 +97,6 @@ vg_check "the clashing vif is named in the error ($err)" grep -q 'vif8.0 (clash)
 vg_check "the clashing vif has no rules" \
 	bash -c "! ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif8.0 2>/dev/null"
 vg_expect_eq "the port stays with the first vif" 1 \
-	"$(engine_list | grep -c '"clash" : goto vif3.0')"
+	"$(engine_list | grep -c '"clash" : jump vif3.0')"
 
 vg_done

@@ -132,3 +132,52 @@ daemon_wait_notify() {
 vgctl() {
 	world_host "$VG_BUILD_DIR/daemon/vifguardctl" --runtime-dir "$VG_WORLD_TMP/run" "$@"
 }
+
+# The ruleset check: our table in the kernel, compared (normalised, sorted)
+# with what `vifguardd --print-ruleset` says xenstore gives, loaded by nft
+# into the reference namespace $REF_NS (the caller creates it with
+# world_ns_add).  VG_REAL_DAEMON: the binary when VG_DAEMON is a wrapper.
+norm_table() {
+	awk '
+	$1 == "table" { next }
+	$1 ~ /^(chain|set|map|counter)$/ && $NF == "{" { blk = $1 " " $2; inel = 0; idx = 0; print blk; next }
+	/^[ \t]*}$/ { next }
+	{
+		line = $0
+		gsub(/^[ \t]+|[ \t]+$/, "", line)
+		if (line == "" || line ~ /^packets [0-9]+ bytes [0-9]+$/)
+			next
+		if (line ~ /^elements = \{/) {
+			inel = 1
+			sub(/^elements = \{ */, "", line)
+		}
+		if (inel) {
+			if (line ~ /\}$/) {
+				inel = 0
+				sub(/ *\}$/, "", line)
+			}
+			n = split(line, a, /, */)
+			for (i = 1; i <= n; i++)
+				if (a[i] != "")
+					print blk " elem " a[i]
+			next
+		}
+		print blk " " (blk ~ /^chain / ? ++idx " " : "") line
+	}' | sort
+}
+actual_table() {
+	world_host nft list table bridge "$VG_TABLE" 2>/dev/null | norm_table
+}
+expected_table() {
+	world_host "${VG_REAL_DAEMON:-$VG_DAEMON}" -c "$VG_CONF" --print-ruleset >"$VG_WORLD_TMP/expected.nft" \
+		2>/dev/null || return 1
+	ip netns exec "$REF_NS" nft flush ruleset &&
+		ip netns exec "$REF_NS" nft -f "$VG_WORLD_TMP/expected.nft" &&
+		ip netns exec "$REF_NS" nft list table bridge "$VG_TABLE" | norm_table
+}
+ruleset_matches() {
+	local e a
+	e=$(expected_table) || return 1
+	a=$(actual_table)
+	[ -n "$a" ] && [ "$a" = "$e" ]
+}
