@@ -245,10 +245,17 @@ sleep 0.5
 RSS1=$(rss_kb)
 FDS1=$(n_fds)
 vg_log "end: VmRSS ${RSS1} kB (start ${RSS0} kB, after 10% of the cycles ${RSS_MID:-?} kB), ${FDS1} open fds (start ${FDS0})"
-vg_check "RSS flat: ${RSS1} kB <= ${RSS0} kB * 1.5 + 2048 kB" \
-	test "$RSS1" -le $((RSS0 * 3 / 2 + 2048))
-vg_check "RSS flat: the last 90% of the cycles added at most 1 MiB (${RSS_MID:-?} -> ${RSS1} kB)" \
-	test "$RSS1" -le $((${RSS_MID:-0} + 1024))
+# Under AddressSanitizer RSS says nothing about leaks: its quarantine keeps
+# up to 256 MB of freed memory on purpose (ASan's leak checker runs at the
+# daemon's exit instead, and the normal build asserts RSS here).
+if ldd "$VG_DAEMON" 2>/dev/null | grep -q libasan; then
+	vg_log "ASan build: RSS not compared (quarantine); the normal build checks it"
+else
+	vg_check "RSS flat: ${RSS1} kB <= ${RSS0} kB * 1.5 + 2048 kB" \
+		test "$RSS1" -le $((RSS0 * 3 / 2 + 2048))
+	vg_check "RSS flat: the last 90% of the cycles added at most 1 MiB (${RSS_MID:-?} -> ${RSS1} kB)" \
+		test "$RSS1" -le $((${RSS_MID:-0} + 1024))
+fi
 vg_expect_eq "open fds flat" "$FDS0" "$FDS1"
 vg_expect_eq "no error logged" 0 "$(grep -cF 'vifguardd[error]' "$VG_DAEMON_LOG")"
 vg_check "clean stop" daemon_stop
