@@ -122,6 +122,19 @@ static struct entry *entry_find(struct manager *m, uint32_t domid, uint32_t devi
 	return NULL;
 }
 
+/* The vif whose enforced rules hold this port name. */
+static struct entry *entry_find_port(struct manager *m, const char *port)
+{
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *e = m->entries[i];
+
+		if (e->applied_valid &&
+		    (strcmp(e->applied.name, port) == 0 || strcmp(e->applied.emu_name, port) == 0))
+			return m->entries[i];
+	}
+	return NULL;
+}
+
 static struct entry *entry_get(struct manager *m, uint32_t domid, uint32_t devid)
 {
 	struct entry *e = entry_find(m, domid, devid);
@@ -864,30 +877,44 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 		struct plan p;
 		size_t n_changes = 0;
 
+		struct ruleset_shape sh_old = { 0 }, sh_new = { 0 };
+
 		plan_init(&p, m->pol.table);
+		for (size_t i = 0; i < m->n_entries; i++) {
+			struct entry *e = m->entries[i];
+
+			if (e->applied_valid)
+				ruleset_shape_add(&m->pol, &sh_old, &e->applied);
+			if (e->valid && !excluded[i])
+				ruleset_shape_add(&m->pol, &sh_new, &res[i].effective);
+		}
+		r = ruleset_shape_begin(&sh_old, &sh_new, &p);
 		/* every delete before any add: a port name (a @ports element)
 		 * moving from one vif to another must be gone before it is
-		 * added again, or the kernel refuses the add (EEXIST) */
+		 * added again, or the kernel refuses the add (EEXIST).  An
+		 * update deletes and adds only the elements that differ. */
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t i = 0; i < m->n_entries && r == 0; i++) {
 				struct entry *e = m->entries[i];
 				const struct vif *target =
 					e->valid && !excluded[i] ? &res[i].effective : NULL;
-				bool differs = !target || !e->applied_valid ||
-					       !vif_equal(target, &e->applied);
+				const struct vif *applied = e->applied_valid ? &e->applied : NULL;
+				bool differs = !target || !applied || !vif_equal(target, applied);
 
 				if (!differs)
 					continue;
-				if (pass == 0 && e->applied_valid) {
-					r = ruleset_vif_del(&m->pol, &e->applied, (int)i, &p);
+				if (pass == 0 && applied) {
+					r = ruleset_vif_del(&m->pol, applied, target, (int)i, &p);
 					n_changes++;
 				}
 				if (pass == 1 && target) {
-					r = ruleset_vif_add(&m->pol, target, (int)i, &p);
+					r = ruleset_vif_add(&m->pol, target, applied, (int)i, &p);
 					n_changes++;
 				}
 			}
-		if (r == 0 && n_changes)
+		if (r == 0)
+			r = ruleset_shape_end(&sh_old, &sh_new, &p);
+		if (r == 0 && n_changes && p.n_ops)
 			r = nfwriter_commit(m->nw, &p, &err);
 		plan_done(&p);
 		if (r == 0) {
@@ -1327,14 +1354,15 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 	char name[IFNAMSIZ + 8], who[160] = "", claim[VIF_ADDR_STRLEN] = "", more[48] = "";
 	struct explain ex;
 	struct log_vif lv;
+	char port[IF_NAMESIZE];
 	struct entry *e = NULL;
-	uint32_t domid, devid;
 	uint64_t now;
-	char tail;
 
-	if (sscanf(pkt->prefix, "vif%u.%u%c", &domid, &devid, &tail) != 2)
+	/* the input port names the vif: the bridge port itself, reported as
+	 * physindev when br_netfilter is loaded, else as indev */
+	if (!if_indextoname(pkt->physindev ?: pkt->indev, port))
 		return;
-	e = entry_find(m, domid, devid);
+	e = entry_find_port(m, port);
 	if (!e)
 		return;
 	sd_event_now(m->event, CLOCK_MONOTONIC, &now);

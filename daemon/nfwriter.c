@@ -95,7 +95,8 @@ static int fault_inject(struct nfwriter *w, const struct plan *p, struct nfwrite
 			return -ENOBUFS;
 		}
 		for (size_t k = 0; f->reject[0] && k < p->n_ops; k++) {
-			if (p->ops[k].del || p->ops[k].obj != PLAN_CHAIN ||
+			/* a vif's counter is named after it */
+			if (p->ops[k].del || p->ops[k].obj != PLAN_OBJECT ||
 			    strcmp(p->ops[k].name, f->reject) != 0)
 				continue;
 			if (err)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@ struct xenwatch {
 	int liveness_fd;
 	uint32_t backend_domid;
 	char root[64];
+	/* the event xenstored sends when the watch is set: the caller scans
+	 * everything right after setting it, so that one says nothing new */
+	bool initial_pending;
 };
 
 static const char *const key_names[5] = { "mac", "ip", "vifname", "type", "bridge" };
@@ -104,6 +108,7 @@ int xenwatch_new(struct xenwatch **ret)
 		r = -errno;
 		goto fail;
 	}
+	x->initial_pending = true;
 	*ret = x;
 	return 0;
 fail:
@@ -139,8 +144,20 @@ int xenwatch_drain(struct xenwatch *x, void (*cb)(const char *path, void *userda
 				return 0;
 			return errno ? -errno : -EIO;
 		}
-		if (strcmp(v[XS_WATCH_TOKEN], WATCH_TOKEN) == 0)
-			cb(v[XS_WATCH_PATH], userdata);
+		if (strcmp(v[XS_WATCH_TOKEN], WATCH_TOKEN) != 0) {
+			free(v);
+			continue;
+		}
+		/* xenstored queues the initial event before any other of this
+		 * watch: the first one, for the root itself, is that one */
+		if (x->initial_pending) {
+			x->initial_pending = false;
+			if (strcmp(v[XS_WATCH_PATH], x->root) == 0) {
+				free(v);
+				continue;
+			}
+		}
+		cb(v[XS_WATCH_PATH], userdata);
 		free(v);
 	}
 	return 0;

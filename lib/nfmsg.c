@@ -57,7 +57,7 @@ static uint16_t msg_type(const struct plan_op *op)
 		return op->del ? NFT_MSG_DELSET : NFT_MSG_NEWSET;
 	case PLAN_ELEMS:
 		return op->del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM;
-	case PLAN_COUNTER:
+	case PLAN_OBJECT:
 		return op->del ? NFT_MSG_DELOBJ : NFT_MSG_NEWOBJ;
 	case PLAN_RULE:
 		return op->del ? NFT_MSG_DELRULE : NFT_MSG_NEWRULE;
@@ -81,7 +81,7 @@ static uint16_t msg_flags(const struct plan_op *op)
 	case PLAN_CHAIN:
 	case PLAN_SET:
 	case PLAN_ELEMS:
-	case PLAN_COUNTER:
+	case PLAN_OBJECT:
 		/* a name we create must be new: a clash means our view of
 		 * the kernel is wrong, or two vifs claim one port name */
 		return NLM_F_CREATE | NLM_F_EXCL;
@@ -131,7 +131,7 @@ int nfmsg_batch_build(const struct plan *p, uint32_t seq, struct nfmsg_batch *re
 		case PLAN_ELEMS:
 			nftnl_set_elems_nlmsg_build_payload(nlh, op->nl);
 			break;
-		case PLAN_COUNTER:
+		case PLAN_OBJECT:
 			nftnl_obj_nlmsg_build_payload(nlh, op->nl);
 			break;
 		case PLAN_RULE:
@@ -320,6 +320,10 @@ static int nflog_attr_cb(const struct nlattr *attr, void *data)
 	case NFULA_IFINDEX_INDEV:
 		if (len >= 4)
 			p->indev = ntohl(mnl_attr_get_u32(attr));
+		break;
+	case NFULA_IFINDEX_PHYSINDEV:
+		if (len >= 4)
+			p->physindev = ntohl(mnl_attr_get_u32(attr));
 		break;
 	case NFULA_HWHEADER:
 		p->hw = v;

@@ -59,10 +59,12 @@ struct nfmsg_nflog {
 	uint16_t group;
 	uint16_t hw_protocol; /* ethertype, host order */
 	uint32_t indev; /* input ifindex, 0 if absent */
+	uint32_t physindev; /* the bridge port, when indev is the bridge
+			     * (kernels with br_netfilter), 0 if absent */
 	bool has_vlan; /* the frame's outer VLAN tag, moved out of the frame */
 	uint16_t vlan_proto; /* host order */
 	uint16_t vlan_tci;
-	char prefix[64]; /* the log statement's prefix: our vif id */
+	char prefix[64]; /* the log statement's prefix */
 	const uint8_t *hw; /* Ethernet header (NULL if absent) */
 	size_t hw_len;
 	const uint8_t *payload; /* from the network header */

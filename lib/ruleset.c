@@ -32,7 +32,8 @@
 
 /* nft's datatype ids, stored as set key types so `nft list` prints the
  * elements as addresses and names (src/datatype.h in nftables). */
-#define NFT_TYPE_VERDICT 1
+#define NFT_TYPE_INTEGER 4
+#define NFT_TYPE_ETHERADDR 9
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
 #define NFT_TYPE_IFNAME 41
@@ -70,7 +71,7 @@ static void op_free(struct plan_op *op)
 	case PLAN_ELEMS:
 		nftnl_set_free(op->nl);
 		break;
-	case PLAN_COUNTER:
+	case PLAN_OBJECT:
 		nftnl_obj_free(op->nl);
 		break;
 	case PLAN_RULE:
@@ -221,36 +222,6 @@ static void e_range(struct rule *r, uint32_t op, const void *from, const void *t
 	rule_add(r, e);
 }
 
-static void e_bitwise(struct rule *r, const uint8_t *mask, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
-	uint8_t zero[16] = { 0 };
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
-	}
-	rule_add(r, e);
-}
-
-static void e_lookup(struct rule *r, const char *set, bool inv, bool vmap)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-		if (vmap)
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
-		if (inv)
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-	}
-	rule_add(r, e);
-}
-
 static void e_exthdr_present(struct rule *r, uint8_t type)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("exthdr");
@@ -311,16 +282,6 @@ static const char *mac_str(const uint8_t mac[6], char buf[18])
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
 		 mac[4], mac[5]);
 	return buf;
-}
-
-/* ether saddr != MAC */
-static void m_ether_saddr_neq(struct rule *r, const uint8_t mac[6])
-{
-	char b[18];
-
-	e_payload(r, NFT_PAYLOAD_LL_HEADER, 6, 6);
-	e_cmp(r, NFT_CMP_NEQ, mac, 6);
-	rule_printf(r, "ether saddr != %s ", mac_str(mac, b));
 }
 
 /* ether type NAME */
@@ -401,33 +362,6 @@ static void m_th_bytes(struct rule *r, uint32_t offset, const uint8_t *v, uint32
 	rule_printf(r, " ");
 }
 
-/* The ND target field (16 bytes at offset 8 of the ICMPv6 header) within a
- * prefix.  nft 1.0.6 has no "icmpv6 taddr", so it is a raw match. */
-static void m_nd_target(struct rule *r, const struct vif_addr *a)
-{
-	unsigned int bytes = (a->prefixlen + 7) / 8;
-	uint8_t mask[16] = { 0 };
-
-	if (a->prefixlen % 8 == 0) {
-		m_th_bytes(r, 8, a->addr, bytes);
-		return;
-	}
-	/* nft: load the whole bytes, mask the partial one, compare */
-	for (unsigned int i = 0; i < bytes; i++)
-		mask[i] = 0xff;
-	mask[bytes - 1] = (uint8_t)(0xff << (8 - a->prefixlen % 8));
-	e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, bytes);
-	e_bitwise(r, mask, bytes);
-	e_cmp(r, NFT_CMP_EQ, a->addr, bytes);
-	rule_printf(r, "@th,64,%u & 0x", bytes * 8);
-	for (unsigned int i = 0; i < bytes; i++)
-		rule_printf(r, "%02x", mask[i]);
-	rule_printf(r, " == 0x");
-	for (unsigned int i = 0; i < bytes; i++)
-		rule_printf(r, "%02x", a->addr[i]);
-	rule_printf(r, " ");
-}
-
 /* ---- objects ---- */
 
 static struct nftnl_table *table_new(const char *name)
@@ -466,20 +400,6 @@ static struct nftnl_set *set_new(struct plan *p, const char *name)
 	return s;
 }
 
-/* Tell nft the key is a host-order string (what it records for ifname keys),
- * or it prints the interface names as empty strings. */
-static void set_key_host_order(struct nftnl_set *s)
-{
-	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
-
-	if (!ud)
-		return; /* cosmetic only */
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* BYTEORDER_HOST_ENDIAN */);
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-			   nftnl_udata_buf_len(ud));
-	nftnl_udata_buf_free(ud);
-}
-
 static struct nftnl_obj *counter_new(const char *table, const char *name)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
@@ -515,214 +435,873 @@ static int rule_end(struct plan *p, struct rule *r, int owner, const char *chain
 	return plan_push(p, false, PLAN_RULE, r->nl, owner, chain, r->text);
 }
 
-/* ---- address intervals ---- */
+/* ---- registers and lookups ---- */
 
-struct interval {
-	uint8_t start[16];
-	uint8_t end[16]; /* exclusive */
-	bool open_end; /* runs to the end of the address space */
+/* The register nft uses for a concatenation field at byte offset off:
+ * the 16-byte name when aligned, else the 4-byte one. */
+static uint32_t reg_at(uint32_t off)
+{
+	return off % 16 == 0 ? NFT_REG_1 + off / 16 : NFT_REG32_00 + off / 4;
+}
+
+static void e_payload_to(struct rule *r, uint32_t base, uint32_t offset, uint32_t len,
+			 uint32_t dst_off)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg_at(dst_off));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	}
+	rule_add(r, e);
+}
+
+/* reg(dst_off) &= mask (len bytes) */
+static void e_mask_at(struct rule *r, uint32_t dst_off, const uint8_t *mask, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	uint8_t zero[16] = { 0 };
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg_at(dst_off));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg_at(dst_off));
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len);
+	}
+	rule_add(r, e);
+}
+
+/* name of the set at NFT_REG_1 (a concatenation starting there) */
+static void e_objref_map(struct rule *r, const char *set)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("objref");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, set);
+	}
+	rule_add(r, e);
+}
+
+/* The concatenation fields a lookup can start with.  Each loads into the
+ * register after the previous one, as nft lays out a concatenation. */
+enum field {
+	F_IIFNAME, /* 16 */
+	F_ETHER_SADDR, /* 6 (8) */
+	F_IP_SADDR, /* 4 */
+	F_IP6_SADDR, /* 16 */
+	F_ARP_SHA, /* 6 (8) */
+	F_ARP_SPA, /* 4 */
+	F_ND_TARGET, /* 16: @th,64,128 */
+	F_ND_OPT_LLA, /* 6 (8): @th,208,48 */
 };
 
-/* a += 2^(bits - prefixlen) in a big-endian number of `bytes`; true on overflow */
-static bool add_block(uint8_t *a, unsigned int bytes, unsigned int prefixlen)
+static const struct {
+	uint32_t base, offset, len;
+	const char *text;
+} fields[] = {
+	[F_IIFNAME] = { 0, 0, IFNAMSIZ, "iifname" },
+	[F_ETHER_SADDR] = { NFT_PAYLOAD_LL_HEADER, 6, 6, "ether saddr" },
+	[F_IP_SADDR] = { NFT_PAYLOAD_NETWORK_HEADER, 12, 4, "ip saddr" },
+	[F_IP6_SADDR] = { NFT_PAYLOAD_NETWORK_HEADER, 8, 16, "ip6 saddr" },
+	[F_ARP_SHA] = { NFT_PAYLOAD_NETWORK_HEADER, 8, 6, "arp saddr ether" },
+	[F_ARP_SPA] = { NFT_PAYLOAD_NETWORK_HEADER, 14, 4, "arp saddr ip" },
+	[F_ND_TARGET] = { NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, "@th,64,128" },
+	[F_ND_OPT_LLA] = { NFT_PAYLOAD_TRANSPORT_HEADER, 26, 6, "@th,208,48" },
+};
+
+/*
+ * "f1 . f2 ... [& MASK] [!=] @set": load the fields into consecutive
+ * registers, optionally mask the last one (a prefix), look up.  The
+ * protocol dependency (ether type) is the caller's.
+ */
+static void m_lookup(struct rule *r, const enum field *f, size_t n, const uint8_t *mask,
+		     const char *mask_text, bool inv, const char *set)
 {
-	unsigned int bit = bytes * 8 - prefixlen; /* add 1 << bit */
-	int i = (int)bytes - 1 - (int)(bit / 8);
-	unsigned int carry = 1u << (bit % 8);
-
-	if (prefixlen == 0)
-		return true;
-	for (; i >= 0 && carry; i--) {
-		unsigned int v = a[i] + carry;
-
-		a[i] = (uint8_t)v;
-		carry = v >> 8;
-	}
-	return carry != 0;
-}
-
-static int interval_cmp(const void *x, const void *y)
-{
-	return memcmp(((const struct interval *)x)->start, ((const struct interval *)y)->start,
-		      16);
-}
-
-/* Sorted, merged intervals of the vif's addresses of one family. */
-static size_t intervals_of(const struct vif_addr *addrs, size_t n, int family,
-			   struct interval *out)
-{
-	unsigned int bytes = family == AF_INET ? 4 : 16;
-	size_t k = 0, m = 0;
+	struct nftnl_expr *e;
+	uint32_t off = 0, last = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (addrs[i].family != family)
-			continue;
-		memset(&out[k], 0, sizeof(out[k]));
-		memcpy(out[k].start, addrs[i].addr, bytes);
-		memcpy(out[k].end, addrs[i].addr, bytes);
-		out[k].open_end = add_block(out[k].end, bytes, addrs[i].prefixlen);
-		k++;
-	}
-	if (k == 0)
-		return 0;
-	qsort(out, k, sizeof(*out), interval_cmp);
-	for (size_t i = 1; i < k; i++) {
-		struct interval *last = &out[m];
-
-		if (last->open_end || memcmp(out[i].start, last->end, bytes) <= 0) {
-			/* overlapping or adjacent: extend */
-			if (out[i].open_end)
-				last->open_end = true;
-			else if (!last->open_end && memcmp(out[i].end, last->end, bytes) > 0)
-				memcpy(last->end, out[i].end, bytes);
+		last = off;
+		if (f[i] == F_IIFNAME) {
+			e = nftnl_expr_alloc("meta");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg_at(off));
+			}
+			rule_add(r, e);
 		} else {
-			out[++m] = out[i];
+			e_payload_to(r, fields[f[i]].base, fields[f[i]].offset, fields[f[i]].len,
+				     off);
 		}
+		rule_printf(r, "%s%s", i ? " . " : "", fields[f[i]].text);
+		off += (fields[f[i]].len + 3) / 4 * 4;
 	}
-	return m + 1;
+	if (mask) {
+		e_mask_at(r, last, mask, fields[f[n - 1]].len);
+		rule_printf(r, " & %s", mask_text);
+	}
+	e = nftnl_expr_alloc("lookup");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+		if (inv)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	}
+	rule_add(r, e);
+	rule_printf(r, " %s@%s ", inv ? "!= " : "", set);
 }
 
-/* Print an interval as nft does: address, prefix or range. */
-static void interval_print(const struct interval *iv, int family, char *buf, size_t len)
+static void e_jump(struct rule *r, int verdict, const char *chain)
 {
-	unsigned int bytes = family == AF_INET ? 4 : 16;
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	uint8_t last[16];
-	unsigned int plen;
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
 
-	/* Is it a prefix?  Try every length from the longest. */
-	for (plen = bytes * 8; plen > 0; plen--) {
-		uint8_t e[16];
-		bool aligned = true;
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+		if (chain)
+			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	}
+	rule_add(r, e);
+	if (verdict == NFT_JUMP)
+		rule_printf(r, "jump %s", chain);
+	else if (verdict == NFT_RETURN)
+		rule_printf(r, "return");
+	else
+		r->oom = true;
+}
 
-		memcpy(e, iv->start, bytes);
-		/* start must have no bits below the prefix */
-		for (unsigned int bit = plen; bit < bytes * 8; bit++)
-			if (iv->start[bit / 8] & (0x80 >> (bit % 8)))
-				aligned = false;
-		if (!aligned)
-			continue;
-		bool ovf = add_block(e, bytes, plen);
+/* ---- the sets ---- */
 
-		if (ovf == iv->open_end && (ovf || memcmp(e, iv->end, bytes) == 0))
-			break;
+/*
+ * Every vif's state is elements of these sets (and two named objects):
+ * adding, updating or removing a vif is element operations only, which
+ * the kernel applies without revalidating any rule and without walking
+ * per-vif objects by name.  Addresses with a prefix go into one hash set
+ * per prefix length in use, looked up with the address masked.
+ */
+enum set_kind {
+	S_PORTS, /* ifname: the vif's ports */
+	S_MACS, /* ifname . ether_addr */
+	S_OPT_LLA, /* iifname . @th,208,48: ND link-layer option = the mac */
+	S_ANY_IP, /* ifname: mac-only ports (no address check) */
+	S_V4, /* ifname . ether_addr . ipv4_addr: exact addresses */
+	S_V6, /* ifname . ether_addr . ipv6_addr */
+	S_ND6, /* iifname . @th,64,128: exact ND targets */
+	S_COUNTERS, /* ifname : counter */
+	S_LIMITS, /* ifname : limit (log rate) */
+	S_V4_NET, /* ifname . ipv4_addr, one set per prefix length: v4-<len> */
+	S_V6_NET, /* ifname . ipv6_addr: v6-<len> */
+	S_ND6_NET, /* iifname . @th,64,128: nd6-<len> */
+	_S_MAX,
+};
+
+static const struct {
+	const char *name;
+	uint32_t key_type;
+	uint32_t key_len;
+	const char *hdr; /* printed header */
+	enum field typeof_raw; /* for typeof sets: the raw field after iifname */
+	bool is_typeof;
+	uint32_t obj_type; /* maps to objects */
+} sets[_S_MAX] = {
+#define T2(a, b) (((a) << 6) | (b))
+#define T3(a, b, c) (((((a) << 6) | (b)) << 6) | (c))
+	[S_PORTS] = { "ports", NFT_TYPE_IFNAME, 16, "type ifname", 0, false, 0 },
+	[S_MACS] = { "macs", T2(NFT_TYPE_IFNAME, NFT_TYPE_ETHERADDR), 24,
+		     "type ifname . ether_addr", 0, false, 0 },
+	[S_OPT_LLA] = { "opt-lla", T2(NFT_TYPE_IFNAME, NFT_TYPE_INTEGER), 24,
+			"typeof iifname . @th,208,48", F_ND_OPT_LLA, true, 0 },
+	[S_ANY_IP] = { "any-ip", NFT_TYPE_IFNAME, 16, "type ifname", 0, false, 0 },
+	[S_V4] = { "v4", T3(NFT_TYPE_IFNAME, NFT_TYPE_ETHERADDR, NFT_TYPE_IPADDR), 28,
+		   "type ifname . ether_addr . ipv4_addr", 0, false, 0 },
+	[S_V6] = { "v6", T3(NFT_TYPE_IFNAME, NFT_TYPE_ETHERADDR, NFT_TYPE_IP6ADDR), 40,
+		   "type ifname . ether_addr . ipv6_addr", 0, false, 0 },
+	[S_ND6] = { "nd6", T2(NFT_TYPE_IFNAME, NFT_TYPE_INTEGER), 32,
+		    "typeof iifname . @th,64,128", F_ND_TARGET, true, 0 },
+	[S_COUNTERS] = { "port-counters", NFT_TYPE_IFNAME, 16, "type ifname : counter", 0, false,
+			 NFT_OBJECT_COUNTER },
+	[S_LIMITS] = { "port-limits", NFT_TYPE_IFNAME, 16, "type ifname : limit", 0, false,
+		       NFT_OBJECT_LIMIT },
+	[S_V4_NET] = { "v4", T2(NFT_TYPE_IFNAME, NFT_TYPE_IPADDR), 20, "type ifname . ipv4_addr",
+		       0, false, 0 },
+	[S_V6_NET] = { "v6", T2(NFT_TYPE_IFNAME, NFT_TYPE_IP6ADDR), 32,
+		       "type ifname . ipv6_addr", 0, false, 0 },
+	[S_ND6_NET] = { "nd6", T2(NFT_TYPE_IFNAME, NFT_TYPE_INTEGER), 32,
+			"typeof iifname . @th,64,128", F_ND_TARGET, true, 0 },
+#undef T2
+#undef T3
+};
+
+static void set_name(enum set_kind k, unsigned int plen, char *buf, size_t len)
+{
+	if (k >= S_V4_NET)
+		snprintf(buf, len, "%s-%u", sets[k].name, plen);
+	else
+		snprintf(buf, len, "%s", sets[k].name);
+}
+
+/* The user data nft stores with a set, so `nft list` prints its keys and
+ * elements as it would its own (nftables' src/mnl.c and src/expression.c:
+ * key byte order, and for concatenations the "typeof" description). */
+static void set_udata(struct nftnl_set *s, enum set_kind k)
+{
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(256);
+	struct nftnl_udata *outer, *data, *sub, *inner;
+
+	if (!ud)
+		return; /* cosmetic only */
+	if (sets[k].key_len == IFNAMSIZ) {
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* host */);
+		if (sets[k].obj_type)
+			nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
+		goto out;
 	}
-	inet_ntop(family, iv->start, a, sizeof(a));
-	if (plen == bytes * 8) {
-		snprintf(buf, len, "%s", a);
-		return;
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0);
+	outer = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
+	nftnl_udata_put_u32(ud, 0 /* expression type */, 13 /* concatenation */);
+	data = nftnl_udata_nest_start(ud, 1 /* its description */);
+	if (sets[k].is_typeof) {
+		/* iifname: a meta expression (9) and its key */
+		sub = nftnl_udata_nest_start(ud, 0);
+		nftnl_udata_put_u32(ud, 0, 9);
+		inner = nftnl_udata_nest_start(ud, 1);
+		nftnl_udata_put_u32(ud, 0, NFT_META_IIFNAME);
+		nftnl_udata_nest_end(ud, inner);
+		nftnl_udata_nest_end(ud, sub);
+		/* the raw field: a payload expression (7) of no protocol */
+		sub = nftnl_udata_nest_start(ud, 1);
+		nftnl_udata_put_u32(ud, 0, 7);
+		inner = nftnl_udata_nest_start(ud, 1);
+		nftnl_udata_put_u32(ud, 0, 0);
+		nftnl_udata_put_u32(ud, 1, 0);
+		nftnl_udata_put_u32(ud, 2, 3 /* transport header */);
+		nftnl_udata_put_u32(ud, 3, fields[sets[k].typeof_raw].offset * 8);
+		nftnl_udata_put_u32(ud, 4, fields[sets[k].typeof_raw].len * 8);
+		nftnl_udata_nest_end(ud, inner);
+		nftnl_udata_nest_end(ud, sub);
 	}
-	if (plen > 0) {
-		snprintf(buf, len, "%s/%u", a, plen);
-		return;
-	}
-	/* a range: last = end - 1, or all-ones for an open end */
-	if (iv->open_end) {
-		memset(last, 0xff, bytes);
+	nftnl_udata_nest_end(ud, data);
+	nftnl_udata_nest_end(ud, outer);
+out:
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+}
+
+static struct nftnl_set *set_create(struct plan *p, enum set_kind k, const char *name)
+{
+	struct nftnl_set *s = set_new(p, name);
+
+	if (!s)
+		return NULL;
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, sets[k].key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, sets[k].key_len);
+	if (sets[k].obj_type) {
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_OBJECT);
+		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, sets[k].obj_type);
 	} else {
-		memcpy(last, iv->end, bytes);
-		for (int i = (int)bytes - 1; i >= 0; i--)
-			if (last[i]-- != 0)
-				break;
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
 	}
-	inet_ntop(family, last, b, sizeof(b));
-	snprintf(buf, len, "%s-%s", a, b);
+	set_udata(s, k);
+	return s;
 }
 
-static int elem_add(struct nftnl_set *s, const void *key, uint32_t len, bool end)
+static int set_add(struct plan *p, enum set_kind k, unsigned int plen)
 {
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	char name[32];
 
-	if (!e)
-		return -ENOMEM;
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
-	if (end)
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-	nftnl_set_elem_add(s, e);
-	return 0;
+	set_name(k, plen, name, sizeof(name));
+	return plan_push(p, false, PLAN_SET, set_create(p, k, name), -1, name, sets[k].hdr);
 }
 
-/* A per-vif address set (interval) and, if non-empty, its elements. */
-static int addr_set_add(struct plan *p, const char *name, int family, const struct vif_addr *addrs,
-			size_t n, int owner)
+static int set_del(struct plan *p, enum set_kind k, unsigned int plen)
 {
-	unsigned int bytes = family == AF_INET ? 4 : 16;
-	struct interval iv[VIF_ADDRS_MAX + 1];
-	struct nftnl_set *s, *es;
-	size_t k = intervals_of(addrs, n, family, iv);
-	char text[VIF_ADDRS_MAX * (2 * INET6_ADDRSTRLEN + 4) + 64];
-	size_t tl = 0;
-	uint8_t zero[16] = { 0 };
-	int r;
+	struct nftnl_set *s = nftnl_set_alloc();
+	char name[32];
 
-	s = set_new(p, name);
+	set_name(k, plen, name, sizeof(name));
 	if (s) {
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
-				  family == AF_INET ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, bytes);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_BRIDGE);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	}
-	r = plan_push(p, false, PLAN_SET, s, owner, name,
-		      family == AF_INET ? "type ipv4_addr\nflags interval" :
-					  "type ipv6_addr\nflags interval");
-	if (r < 0 || k == 0)
-		return r;
-
-	es = set_new(p, name);
-	if (!es)
-		return plan_push(p, false, PLAN_ELEMS, NULL, owner, name, NULL);
-	/* Like nft, open with an interval end at 0 unless the first interval
-	 * starts there: the rbtree needs to know where "not in set" begins. */
-	if (memcmp(iv[0].start, zero, bytes) != 0)
-		r = elem_add(es, zero, bytes, true);
-	for (size_t i = 0; i < k && r == 0; i++) {
-		char buf[2 * INET6_ADDRSTRLEN + 4];
-
-		r = elem_add(es, iv[i].start, bytes, false);
-		if (r == 0 && !iv[i].open_end)
-			r = elem_add(es, iv[i].end, bytes, true);
-		interval_print(&iv[i], family, buf, sizeof(buf));
-		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s%s", i ? ", " : "", buf);
-	}
-	if (r < 0) {
-		nftnl_set_free(es);
-		p->oom = true;
-		return r;
-	}
-	return plan_push(p, false, PLAN_ELEMS, es, owner, name, text);
+	return plan_push(p, true, PLAN_SET, s, -1, name, NULL);
 }
 
-/* ---- the table ---- */
+/* ---- prefix lengths in use ---- */
 
-static const char *const base_chains[] = { "prerouting", "input" };
-
-static int table_add(const struct policy *pol, struct plan *p)
+static bool bit_get(const uint8_t *b, unsigned int i)
 {
-	struct nftnl_set *s;
+	return b[i / 8] & (1u << (i % 8));
+}
+
+static void bit_set(uint8_t *b, unsigned int i)
+{
+	b[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* A vif without an `ip` key under no-ip = mac-only: only the mac and the
+ * router/server checks apply, any address is allowed. */
+static bool is_mac_only(const struct policy *pol, const struct vif *v)
+{
+	return !v->has_ip && pol->no_ip == POLICY_NO_IP_MAC_ONLY;
+}
+
+void ruleset_shape_add(const struct policy *pol, struct ruleset_shape *s, const struct vif *v)
+{
+	if (is_mac_only(pol, v))
+		return;
+	for (size_t i = 0; i < v->n_addrs; i++) {
+		const struct vif_addr *a = &v->addrs[i];
+
+		if (a->family == AF_INET && a->prefixlen < 32)
+			bit_set(s->v4, a->prefixlen);
+		else if (a->family == AF_INET6 && a->prefixlen < 128)
+			bit_set(s->v6, a->prefixlen);
+	}
+}
+
+/* ---- the fixed chains ---- */
+
+#define CH_DROP "guest-drop"
+
+static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
+{
+	memset(mask, 0, bytes);
+	for (unsigned int bit = 0; bit < plen; bit++)
+		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+}
+
+static void mask_text(int family, const uint8_t *mask, char *buf, size_t len)
+{
+	if (family == AF_INET) {
+		inet_ntop(AF_INET, mask, buf, (socklen_t)len);
+		return;
+	}
+	/* nft prints an integer mask in hex; an ip6 address mask as an address */
+	inet_ntop(AF_INET6, mask, buf, (socklen_t)len);
+}
+
+static void mask_hex(const uint8_t *mask, unsigned int bytes, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "0x");
+
+	for (unsigned int i = 0; i < bytes && o + 2 < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%02x", mask[i]);
+}
+
+/* A lookup rule: [ether type T] f1 . f2 ... [& mask] @set VERDICT [chain] */
+static int rule_lookup(struct plan *p, const char *chain, uint16_t etype, const char *etname,
+		       const enum field *f, size_t n, const uint8_t *mask, const char *mtext,
+		       bool inv, const char *set, int verdict, const char *to)
+{
+	struct rule r;
+
+	if (rule_begin(p, &r, chain) < 0)
+		return -ENOMEM;
+	if (etype)
+		m_ether_type(&r, etype, etname);
+	m_lookup(&r, f, n, mask, mtext, inv, set);
+	if (verdict == NFT_JUMP || verdict == NFT_RETURN)
+		e_jump(&r, verdict, to);
+	else
+		e_verdict(&r, verdict, to);
+	return rule_end(p, &r, -1, chain);
+}
+
+/* A rule with only a verdict. */
+static int rule_verdict(struct plan *p, const char *chain, int verdict, const char *to)
+{
+	struct rule r;
+
+	if (rule_begin(p, &r, chain) < 0)
+		return -ENOMEM;
+	if (verdict == NFT_JUMP || verdict == NFT_RETURN)
+		e_jump(&r, verdict, to);
+	else
+		e_verdict(&r, verdict, to);
+	return rule_end(p, &r, -1, chain);
+}
+
+/* The source check chains: return if the address is the vif's, else drop.
+ * One rule per prefix length in use (longest first), then the mac-only
+ * ports, then the exact addresses. */
+enum src_chain { SRC_IP, SRC_ARP, SRC_IP6, SRC_ND, _SRC_MAX };
+
+static const struct {
+	const char *name;
+	int family;
+	enum set_kind net, exact;
+	enum field field;
+	uint16_t etype;
+	const char *etname;
+} src_chains[_SRC_MAX] = {
+	[SRC_IP] = { "src-ip", AF_INET, S_V4_NET, S_V4, F_IP_SADDR, ETHERTYPE_IP, "ip" },
+	[SRC_ARP] = { "src-arp", AF_INET, S_V4_NET, S_V4, F_ARP_SPA, ETHERTYPE_ARP, "arp" },
+	[SRC_IP6] = { "src-ip6", AF_INET6, S_V6_NET, S_V6, F_IP6_SADDR, ETHERTYPE_IPV6, "ip6" },
+	[SRC_ND] = { "nd-target", AF_INET6, S_ND6_NET, S_ND6, F_ND_TARGET, 0, NULL },
+};
+
+static int src_chain_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+{
+	unsigned int bits = src_chains[c].family == AF_INET ? 32 : 128;
+	const uint8_t *used = src_chains[c].family == AF_INET ? sh->v4 : sh->v6;
+	enum field f[3] = { F_IIFNAME, src_chains[c].field };
 	struct rule r;
 	int ret;
 
-	ret = plan_push(p, false, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
-	if (ret < 0)
-		return ret;
-	ret = plan_push(p, false, PLAN_COUNTER, counter_new(p->table, "fail-closed"), -1,
-			"fail-closed", NULL);
-	if (ret < 0)
-		return ret;
+	for (unsigned int plen = bits; plen-- > 0;) {
+		uint8_t mask[16];
+		char set[32], mt[64];
 
-	s = set_new(p, "ports");
-	if (s) {
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_IFNAME);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, IFNAMSIZ);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
-		set_key_host_order(s);
+		if (!bit_get(used, plen))
+			continue;
+		prefix_mask(bits / 8, plen, mask);
+		if (c == SRC_ND)
+			mask_hex(mask, 16, mt, sizeof(mt));
+		else
+			mask_text(src_chains[c].family, mask, mt, sizeof(mt));
+		set_name(src_chains[c].net, plen, set, sizeof(set));
+		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, src_chains[c].etname,
+				  f, 2, mask, mt, false, set, NFT_RETURN, NULL);
+		if (ret < 0)
+			return ret;
 	}
-	ret = plan_push(p, false, PLAN_SET, s, -1, "ports", "type ifname : verdict");
-	if (ret < 0)
+	/* iifname @any-ip return */
+	if (rule_begin(p, &r, src_chains[c].name) < 0)
+		return -ENOMEM;
+	m_lookup(&r, f, 1, NULL, NULL, false, sets[S_ANY_IP].name);
+	e_jump(&r, NFT_RETURN, NULL);
+	if ((ret = rule_end(p, &r, -1, src_chains[c].name)) < 0)
+		return ret;
+	if (c == SRC_ND) {
+		f[1] = F_ND_TARGET;
+		ret = rule_lookup(p, src_chains[c].name, 0, NULL, f, 2, NULL, NULL, false,
+				  sets[S_ND6].name, NFT_RETURN, NULL);
+	} else {
+		/* with the mac: the ARP sender's, else the frame's */
+		f[1] = c == SRC_ARP ? F_ARP_SHA : F_ETHER_SADDR;
+		f[2] = src_chains[c].field;
+		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, src_chains[c].etname,
+				  f, 3, NULL, NULL, false, sets[src_chains[c].exact].name,
+				  NFT_RETURN, NULL);
+	}
+	return ret ?: rule_verdict(p, src_chains[c].name, NFT_GOTO, CH_DROP);
+}
+
+static int chain_add(struct plan *p, const char *name)
+{
+	return plan_push(p, false, PLAN_CHAIN, chain_new(p->table, name), -1, name, NULL);
+}
+
+/* A rule that only matches fixed fields, built by the caller's callback. */
+#define RULE(p, chain, body)                                   \
+	do {                                                   \
+		struct rule r_;                                \
+		if (rule_begin((p), &r_, (chain)) < 0)         \
+			return -ENOMEM;                        \
+		{                                              \
+			struct rule *r = &r_;                  \
+			body;                                  \
+		}                                              \
+		if ((ret = rule_end((p), &r_, -1, (chain)))) \
+			return ret;                            \
+	} while (0)
+
+static const char *const base_chains[] = { "prerouting", "input" };
+
+/* The fast path, first in each base chain: a frame from a guest port whose
+ * mac, ethertype and source address are the vif's own is accepted after one
+ * hash lookup.  Routers' and servers' messages (udp 67/547, ICMPv6) and
+ * everything else take the full path through @ports. */
+static int fast_path_rules(struct plan *p, const char *chain)
+{
+	static const enum field f4[] = { F_IIFNAME, F_ETHER_SADDR, F_IP_SADDR };
+	static const enum field f6[] = { F_IIFNAME, F_ETHER_SADDR, F_IP6_SADDR };
+	int ret;
+
+	RULE(p, chain, {
+		uint8_t udp = IPPROTO_UDP;
+
+		m_ether_type(r, ETHERTYPE_IP, "ip");
+		e_meta(r, NFT_META_L4PROTO);
+		e_cmp(r, NFT_CMP_NEQ, &udp, 1);
+		rule_printf(r, "meta l4proto != udp ");
+		m_lookup(r, f4, 3, NULL, NULL, false, "v4");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, chain, {
+		m_ether_type(r, ETHERTYPE_IP, "ip");
+		dep_l4proto(r, IPPROTO_UDP);
+		e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+		e_cmp_be16(r, NFT_CMP_NEQ, 67);
+		rule_printf(r, "udp sport != 67 ");
+		m_lookup(r, f4, 3, NULL, NULL, false, "v4");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, chain, {
+		m_ether_type(r, ETHERTYPE_IPV6, "ip6");
+		dep_l4proto(r, IPPROTO_TCP);
+		rule_printf(r, "meta l4proto tcp ");
+		m_lookup(r, f6, 3, NULL, NULL, false, "v6");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, chain, {
+		m_ether_type(r, ETHERTYPE_IPV6, "ip6");
+		dep_l4proto(r, IPPROTO_UDP);
+		e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+		e_cmp_be16(r, NFT_CMP_NEQ, 547);
+		rule_printf(r, "udp sport != 547 ");
+		m_lookup(r, f6, 3, NULL, NULL, false, "v6");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	return 0;
+}
+
+static int base_chain_rules(const struct policy *pol, struct plan *p, const char *chain)
+{
+	static const enum field fn[] = { F_IIFNAME };
+	int ret;
+
+	if ((ret = fast_path_rules(p, chain)))
+		return ret;
+	/* iifname @ports jump guest: every other frame of a known guest port.
+	 * jump, not goto: should a frame ever fall off the end of the guest
+	 * chains, it comes back here, to the fail-closed rules. */
+	ret = rule_lookup(p, chain, 0, NULL, fn, 1, NULL, NULL, false, "ports", NFT_JUMP, "guest");
+	if (ret)
+		return ret;
+	/* Fail-closed: a guest port we have no rules for drops everything
+	 * (a new vif between netback creating it and us learning of it). */
+	for (size_t k = 0; k < pol->n_port_patterns; k++)
+		RULE(p, chain, {
+			m_iifname(r, pol->port_patterns[k]);
+			e_counter_ref(r, "fail-closed");
+			e_verdict(r, NF_DROP, NULL);
+		});
+	return 0;
+}
+
+static int guest_chain_rules(struct plan *p)
+{
+	static const struct {
+		uint16_t type;
+		const char *name, *to;
+	} types[] = {
+		{ ETHERTYPE_IP, "ip", "guest-ip" },
+		{ ETHERTYPE_ARP, "arp", "guest-arp" },
+		{ ETHERTYPE_IPV6, "ip6", "guest-ip6" },
+	};
+	static const enum field fm[] = { F_IIFNAME, F_ETHER_SADDR };
+	int ret;
+
+	/* iifname . ether saddr != @macs: nothing from a port but its mac */
+	ret = rule_lookup(p, "guest", 0, NULL, fm, 2, NULL, NULL, true, "macs", NFT_GOTO, CH_DROP);
+	if (ret)
+		return ret;
+	/* Dispatch on the Ethernet type as on the wire: nft rebuilds VLAN tags
+	 * the NIC or veth stripped, so 802.1Q/802.1ad frames show 0x8100/0x88a8
+	 * here and fall through to the drop. */
+	for (size_t i = 0; i < 3; i++)
+		RULE(p, "guest", {
+			m_ether_type(r, types[i].type, types[i].name);
+			e_verdict(r, NFT_GOTO, types[i].to);
+		});
+	return rule_verdict(p, "guest", NFT_GOTO, CH_DROP);
+}
+
+/* meta l4proto 0-255 accept: matches whenever nf_tables could parse the
+ * header chain; what it could not parse falls through to the drop. */
+static int rule_accept_parsed(struct plan *p, const char *chain)
+{
+	uint8_t lo = 0, hi = 255;
+	int ret;
+
+	RULE(p, chain, {
+		e_meta(r, NFT_META_L4PROTO);
+		e_cmp(r, NFT_CMP_GTE, &lo, 1);
+		e_cmp(r, NFT_CMP_LTE, &hi, 1);
+		rule_printf(r, "meta l4proto 0-255 ");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	return 0;
+}
+
+static int guest_ip_rules(struct plan *p)
+{
+	static const uint8_t dhcp_addrs[8] = { 0, 0, 0, 0, 255, 255, 255, 255 };
+	static const uint8_t dhcp_ports[4] = { 0, 68, 0, 67 };
+	const char *ch = "guest-ip";
+	int ret;
+
+	/* udp sport 67: a guest is never a DHCP server */
+	RULE(p, ch, {
+		dep_l4proto(r, IPPROTO_UDP);
+		e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+		e_cmp_be16(r, NFT_CMP_EQ, 67);
+		rule_printf(r, "udp sport 67 ");
+		e_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* The DHCP client, exactly: 0.0.0.0:68 -> 255.255.255.255:67 */
+	RULE(p, ch, {
+		dep_meta_protocol(r, ETHERTYPE_IP);
+		e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+		e_cmp(r, NFT_CMP_EQ, dhcp_addrs, 4);
+		e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
+		e_cmp(r, NFT_CMP_EQ, dhcp_addrs + 4, 4);
+		dep_l4proto(r, IPPROTO_UDP);
+		e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4);
+		e_cmp(r, NFT_CMP_EQ, dhcp_ports, 4);
+		rule_printf(r, "ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 ");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	ret = rule_verdict(p, ch, NFT_JUMP, "src-ip");
+	return ret ?: rule_accept_parsed(p, ch) ?: rule_verdict(p, ch, NFT_GOTO, CH_DROP);
+}
+
+static int guest_arp_rules(struct plan *p)
+{
+	static const struct {
+		uint32_t off, len;
+		uint16_t val;
+		const char *text;
+	} fixed[] = {
+		/* Ethernet/IPv4 ARP only: anything else is not ARP the guest needs */
+		{ 0, 2, 1, "arp htype != 1 " },
+		{ 2, 2, ETHERTYPE_IP, "arp ptype != ip " },
+		{ 4, 1, 6, "arp hlen != 6 " },
+		{ 5, 1, 4, "arp plen != 4 " },
+	};
+	static const enum field fm[] = { F_IIFNAME, F_ARP_SHA };
+	uint16_t op_lo = htons(1), op_hi = htons(2);
+	uint8_t zero4[4] = { 0 };
+	const char *ch = "guest-arp";
+	int ret;
+
+	for (size_t i = 0; i < 4; i++)
+		RULE(p, ch, {
+			m_arp_field(r, fixed[i].off, fixed[i].len);
+			if (fixed[i].len == 2)
+				e_cmp_be16(r, NFT_CMP_NEQ, fixed[i].val);
+			else
+				e_cmp_u8(r, NFT_CMP_NEQ, (uint8_t)fixed[i].val);
+			rule_printf(r, "%s", fixed[i].text);
+			e_verdict(r, NFT_GOTO, CH_DROP);
+		});
+	/* requests and replies only */
+	RULE(p, ch, {
+		m_arp_field(r, 6, 2);
+		e_range(r, NFT_RANGE_NEQ, &op_lo, &op_hi, 2);
+		rule_printf(r, "arp operation != 1-2 ");
+		e_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* the sender's mac is the port's */
+	ret = rule_lookup(p, ch, ETHERTYPE_ARP, "arp", fm, 2, NULL, NULL, true, "macs", NFT_GOTO,
+			  CH_DROP);
+	if (ret)
+		return ret;
+	/* ARP probe (RFC 5227): a request with sender IP 0.0.0.0 claims nothing */
+	RULE(p, ch, {
+		m_arp_field(r, 6, 2);
+		e_cmp_be16(r, NFT_CMP_EQ, 1);
+		m_arp_field(r, 14, 4);
+		e_cmp(r, NFT_CMP_EQ, zero4, 4);
+		rule_printf(r, "arp operation request arp saddr ip 0.0.0.0 ");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
+	/* Requests are checked like replies: a gratuitous request poisons
+	 * caches too. */
+	ret = rule_verdict(p, ch, NFT_JUMP, "src-arp");
+	return ret ?: rule_verdict(p, ch, NF_ACCEPT, NULL);
+}
+
+static int guest_ip6_rules(struct plan *p)
+{
+	static const struct {
+		uint8_t type;
+		const char *name;
+	} banned[] = {
+		/* only routers advertise and redirect */
+		{ ICMPV6_RA, "nd-router-advert" },
+		{ ICMPV6_REDIRECT, "nd-redirect" },
+	};
+	uint8_t zero16[16] = { 0 };
+	const char *ch = "guest-ip6";
+	int ret;
+
+	/* Fragmented ICMPv6 drops (RFC 6980): the ND checks below must see
+	 * the whole message, and a later fragment could carry what they miss. */
+	RULE(p, ch, {
+		e_payload(r, NFT_PAYLOAD_LL_HEADER, 12, 2);
+		e_cmp_be16(r, NFT_CMP_EQ, ETHERTYPE_IPV6);
+		e_exthdr_present(r, IPPROTO_FRAGMENT);
+		e_cmp_u8(r, NFT_CMP_EQ, 1);
+		dep_l4proto(r, IPPROTO_ICMPV6);
+		rule_printf(r, "exthdr frag exists meta l4proto ipv6-icmp ");
+		e_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* nf_tables stops its header walk at an AH header (l4proto 51), so an
+	 * ND message behind one would never meet the checks below: AH drops
+	 * (IPsec AH on IPv6 guests is given up for this). */
+	RULE(p, ch, {
+		dep_l4proto(r, IPPROTO_AH);
+		rule_printf(r, "meta l4proto ah ");
+		e_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	for (size_t i = 0; i < 2; i++)
+		RULE(p, ch, {
+			m_icmpv6_type(r, banned[i].type, banned[i].name);
+			e_verdict(r, NFT_GOTO, CH_DROP);
+		});
+	/* udp sport 547: a guest is never a DHCPv6 server or relay */
+	RULE(p, ch, {
+		dep_l4proto(r, IPPROTO_UDP);
+		e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+		e_cmp_be16(r, NFT_CMP_EQ, 547);
+		rule_printf(r, "udp sport 547 ");
+		e_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* ip6 saddr :: goto guest-dad: duplicate address detection and MLD */
+	RULE(p, ch, {
+		dep_meta_protocol(r, ETHERTYPE_IPV6);
+		e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16);
+		e_cmp(r, NFT_CMP_EQ, zero16, 16);
+		rule_printf(r, "ip6 saddr :: ");
+		e_verdict(r, NFT_GOTO, "guest-dad");
+	});
+	if ((ret = rule_verdict(p, ch, NFT_JUMP, "src-ip6")))
+		return ret;
+	RULE(p, ch, {
+		m_icmpv6_type(r, ICMPV6_NA, "nd-neighbor-advert");
+		e_verdict(r, NFT_GOTO, "guest-na");
+	});
+	RULE(p, ch, {
+		m_icmpv6_type(r, ICMPV6_NS, "nd-neighbor-solicit");
+		e_verdict(r, NFT_GOTO, "guest-ns");
+	});
+	return rule_accept_parsed(p, ch) ?: rule_verdict(p, ch, NFT_GOTO, CH_DROP);
+}
+
+/* Unspecified source: DAD neighbor solicitations for one of the vif's
+ * addresses, and MLD reports; nothing else.  NS and NA: ND messages must
+ * come right after the fixed header (ip6 nexthdr ipv6-icmp), so the lengths
+ * and option offsets are exact; ND behind extension headers drops. */
+static int guest_nd_rules(struct plan *p)
+{
+	static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
+	static const uint8_t nonce[2] = { 14, 1 };
+	static const enum field fo[] = { F_IIFNAME, F_ND_OPT_LLA };
+	int ret;
+
+	for (int with_nonce = 0; with_nonce <= 1; with_nonce++)
+		RULE(p, "guest-dad", {
+			m_icmpv6_type(r, ICMPV6_NS, "nd-neighbor-solicit");
+			/* ip6 daddr ff02::1:ff00:0/104 (solicited-node group) */
+			e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 13);
+			e_cmp(r, NFT_CMP_EQ, snm, 13);
+			rule_printf(r, "ip6 daddr ff02::1:ff00:0/104 ");
+			/* no options, or exactly one RFC 7527 nonce option; a
+			 * source link-layer option is forbidden from :: */
+			m_ip6_icmp_len(r, with_nonce ? 32 : 24);
+			if (with_nonce)
+				m_th_bytes(r, 24, nonce, 2);
+			e_verdict(r, NFT_GOTO, "guest-nd");
+		});
+	for (int i = 0; i < 2; i++)
+		RULE(p, "guest-dad", {
+			if (i == 0)
+				m_icmpv6_type(r, ICMPV6_MLD_REPORT, "mld-listener-report");
+			else
+				m_icmpv6_type(r, ICMPV6_MLD2_REPORT, "mld2-listener-report");
+			e_verdict(r, NF_ACCEPT, NULL);
+		});
+	if ((ret = rule_verdict(p, "guest-dad", NFT_GOTO, CH_DROP)))
 		return ret;
 
-	for (size_t i = 0; i < 2; i++) {
+	/* NA: no option, or exactly one target link-layer option with the
+	 * port's mac; then the target must be the vif's (guest-nd).  NS: any
+	 * target, no option or one source link-layer option with its mac. */
+	for (int ns = 0; ns <= 1; ns++) {
+		const char *ch = ns ? "guest-ns" : "guest-na";
+		const uint8_t opt[2] = { ns ? 1 : 2, 1 };
+
+		RULE(p, ch, {
+			m_ip6_icmp_len(r, 24);
+			e_verdict(r, ns ? NF_ACCEPT : NFT_GOTO, ns ? NULL : "guest-nd");
+		});
+		RULE(p, ch, {
+			m_ip6_icmp_len(r, 32);
+			m_th_bytes(r, 24, opt, 2);
+			m_lookup(r, fo, 2, NULL, NULL, false, "opt-lla");
+			e_verdict(r, ns ? NF_ACCEPT : NFT_GOTO, ns ? NULL : "guest-nd");
+		});
+		if ((ret = rule_verdict(p, ch, NFT_GOTO, CH_DROP)))
+			return ret;
+	}
+	ret = rule_verdict(p, "guest-nd", NFT_JUMP, "nd-target");
+	return ret ?: rule_verdict(p, "guest-nd", NF_ACCEPT, NULL);
+}
+
+/*
+ * Every drop of a guest frame ends here: a rate-limited copy of the frame
+ * to the daemon (nfnetlink_log; the vif is its input port), for the
+ * journal's "who tried what", then the vif's counter and the drop.  The
+ * per-vif limit keeps a flooding guest from flooding the daemon or hiding
+ * the others; the drop itself never depends on it.
+ */
+static int guest_drop_rules(const struct policy *pol, struct plan *p)
+{
+	struct nftnl_expr *e;
+	int ret;
+
+	if (pol->log_group >= 0)
+		RULE(p, CH_DROP, {
+			e_meta(r, NFT_META_IIFNAME);
+			e_objref_map(r, "port-limits");
+			rule_printf(r, "limit name iifname map @port-limits ");
+			e = nftnl_expr_alloc("log");
+			if (e) {
+				nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, "vifguard");
+				nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)pol->log_group);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, 256);
+			}
+			rule_add(r, e);
+			rule_printf(r, "log prefix \"vifguard\" group %d snaplen 256", pol->log_group);
+		});
+	RULE(p, CH_DROP, {
+		e_meta(r, NFT_META_IIFNAME);
+		e_objref_map(r, "port-counters");
+		rule_printf(r, "counter name iifname map @port-counters");
+	});
+	return rule_verdict(p, CH_DROP, NF_DROP, NULL);
+}
+
+static const char *const fixed_chains[] = {
+	"guest",     "guest-ip",  "src-ip",   "guest-arp", "src-arp",   "guest-ip6", "src-ip6",
+	"guest-dad", "guest-na",  "guest-ns", "guest-nd",  "nd-target", CH_DROP,
+};
+
+static int table_add(const struct policy *pol, const struct ruleset_shape *sh, struct plan *p)
+{
+	int ret;
+
+	ret = plan_push(p, false, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
+	ret = ret ?: plan_push(p, false, PLAN_OBJECT, counter_new(p->table, "fail-closed"), -1,
+			       "fail-closed", NULL);
+	for (int k = 0; k < S_V4_NET && ret == 0; k++)
+		if (k != S_LIMITS || pol->log_group >= 0)
+			ret = set_add(p, (enum set_kind)k, 0);
+	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
+		if (plen < 32 && bit_get(sh->v4, plen))
+			ret = set_add(p, S_V4_NET, plen);
+		if (ret == 0 && bit_get(sh->v6, plen))
+			ret = set_add(p, S_V6_NET, plen) ?: set_add(p, S_ND6_NET, plen);
+	}
+	for (size_t i = 0; i < 2 && ret == 0; i++) {
 		struct nftnl_chain *c = chain_new(p->table, base_chains[i]);
 		char hdr[128];
 
@@ -736,690 +1315,403 @@ static int table_add(const struct policy *pol, struct plan *p)
 		snprintf(hdr, sizeof(hdr), "type filter hook %s priority %d; policy accept;",
 			 base_chains[i], pol->priority);
 		ret = plan_push(p, false, PLAN_CHAIN, c, -1, base_chains[i], hdr);
-		if (ret < 0)
-			return ret;
 	}
-
-	for (size_t i = 0; i < 2; i++) {
-		/* iifname vmap @ports: a known guest port goes to its vif's chain */
-		if (rule_begin(p, &r, base_chains[i]) < 0)
-			return -ENOMEM;
-		e_meta(&r, NFT_META_IIFNAME);
-		e_lookup(&r, "ports", false, true);
-		rule_printf(&r, "iifname vmap @ports");
-		ret = rule_end(p, &r, -1, base_chains[i]);
-		if (ret < 0)
-			return ret;
-
-		/* Fail-closed: a guest port we have no rules for drops everything
-		 * (a new vif between netback creating it and us learning of it). */
-		for (size_t k = 0; k < pol->n_port_patterns; k++) {
-			if (rule_begin(p, &r, base_chains[i]) < 0)
-				return -ENOMEM;
-			m_iifname(&r, pol->port_patterns[k]);
-			e_counter_ref(&r, "fail-closed");
-			e_verdict(&r, NF_DROP, NULL);
-			ret = rule_end(p, &r, -1, base_chains[i]);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < sizeof(fixed_chains) / sizeof(fixed_chains[0]) && ret == 0; i++)
+		ret = chain_add(p, fixed_chains[i]);
+	if (ret)
+		return ret;
+	for (int c = 0; c < _SRC_MAX && ret == 0; c++)
+		ret = src_chain_rules(p, (enum src_chain)c, sh);
+	ret = ret ?: guest_drop_rules(pol, p);
+	ret = ret ?: guest_nd_rules(p);
+	ret = ret ?: guest_ip6_rules(p);
+	ret = ret ?: guest_arp_rules(p);
+	ret = ret ?: guest_ip_rules(p);
+	ret = ret ?: guest_chain_rules(p);
+	for (size_t i = 0; i < 2 && ret == 0; i++)
+		ret = base_chain_rules(pol, p, base_chains[i]);
+	return ret;
 }
 
-/* ---- one vif ---- */
+/* Flush a chain (a rule delete without a handle) and write it again. */
+static int src_chain_rebuild(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	int ret;
 
-enum vif_chain {
-	VC_MAIN,
-	VC_ARP,
-	VC_IP,
-	VC_IP6,
-	VC_DAD,
-	VC_NA,
-	VC_NS,
-	VC_ND,
-	VC_DROP, /* last: every other chain jumps to it */
-	_VC_MAX,
-};
+	if (r) {
+		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_BRIDGE);
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, src_chains[c].name);
+	}
+	ret = plan_push(p, true, PLAN_RULE, r, -1, src_chains[c].name, NULL);
+	return ret ?: src_chain_rules(p, c, sh);
+}
 
-/* Deletion must follow this order: a chain can only go once nothing jumps
- * to it, and deleting a chain releases the jumps of its rules. */
-static const char *const vc_suffix[_VC_MAX] = {
-	[VC_MAIN] = "", [VC_ARP] = "-arp", [VC_IP] = "-ip",  [VC_IP6] = "-ip6",
-	[VC_DAD] = "-dad", [VC_NA] = "-na",  [VC_NS] = "-ns", [VC_ND] = "-nd",
-	[VC_DROP] = "-drop",
-};
+int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_shape *new,
+			struct plan *p)
+{
+	bool v4 = memcmp(old->v4, new->v4, sizeof(old->v4)) != 0;
+	bool v6 = memcmp(old->v6, new->v6, sizeof(old->v6)) != 0;
+	int ret = 0;
+
+	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
+		if (plen < 32 && bit_get(new->v4, plen) && !bit_get(old->v4, plen))
+			ret = set_add(p, S_V4_NET, plen);
+		if (ret == 0 && bit_get(new->v6, plen) && !bit_get(old->v6, plen))
+			ret = set_add(p, S_V6_NET, plen) ?: set_add(p, S_ND6_NET, plen);
+	}
+	if (v4 && ret == 0)
+		ret = src_chain_rebuild(p, SRC_IP, new) ?: src_chain_rebuild(p, SRC_ARP, new);
+	if (v6 && ret == 0)
+		ret = src_chain_rebuild(p, SRC_IP6, new) ?: src_chain_rebuild(p, SRC_ND, new);
+	return ret;
+}
+
+int ruleset_shape_end(const struct ruleset_shape *old, const struct ruleset_shape *new,
+		      struct plan *p)
+{
+	int ret = 0;
+
+	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
+		if (plen < 32 && bit_get(old->v4, plen) && !bit_get(new->v4, plen))
+			ret = set_del(p, S_V4_NET, plen);
+		if (ret == 0 && bit_get(old->v6, plen) && !bit_get(new->v6, plen))
+			ret = set_del(p, S_V6_NET, plen) ?: set_del(p, S_ND6_NET, plen);
+	}
+	return ret;
+}
+
+/* ---- one vif: elements and objects ---- */
 
 void ruleset_vif_id(const struct vif *v, char *buf, size_t len)
 {
 	snprintf(buf, len, "vif%u.%u", v->domid, v->devid);
 }
 
-struct vif_ctx {
-	struct plan *p;
-	const struct policy *pol;
-	const struct vif *v;
-	int owner;
-	char id[32];
-	char chain[_VC_MAX][48];
-	char set4[48];
-	char set6[48];
+struct elem {
+	uint8_t kind; /* enum set_kind */
+	uint8_t plen; /* the prefix length of a *_NET set */
+	uint8_t len;
+	uint8_t key[40];
 };
 
-/* A vif without an `ip` key under no-ip = mac-only: only the mac and the
- * router/server checks apply, any address is allowed. */
-static bool is_mac_only(const struct vif_ctx *c)
+/* Room for every element of one vif: 2 ports x (6 fixed + 2 per address +
+ * 2 for the link-local address). */
+#define VIF_ELEMS_MAX (2 * (6 + 2 * VIF_ADDRS_MAX + 2))
+
+struct elems {
+	struct elem e[VIF_ELEMS_MAX];
+	size_t n;
+};
+
+static bool elems_has(const struct elems *es, const struct elem *x)
 {
-	return !c->v->has_ip && c->pol->no_ip == POLICY_NO_IP_MAC_ONLY;
+	for (size_t i = 0; i < es->n; i++)
+		if (es->e[i].kind == x->kind && es->e[i].plen == x->plen &&
+		    es->e[i].len == x->len && memcmp(es->e[i].key, x->key, x->len) == 0)
+			return true;
+	return false;
 }
 
-/* Start a rule in one of the vif's chains. */
-static int vr_begin(struct vif_ctx *c, struct rule *r, enum vif_chain ch)
+/* Append "port . [mac .] data" (each field padded to 4 bytes), once. */
+static void elems_put(struct elems *es, enum set_kind k, unsigned int plen, const char *port,
+		      const uint8_t *mac, const uint8_t *data, size_t dlen)
 {
-	return rule_begin(c->p, r, c->chain[ch]);
-}
+	struct elem x = { .kind = (uint8_t)k, .plen = (uint8_t)plen };
+	size_t n = strnlen(port, IFNAMSIZ - 1);
 
-static int vr_end(struct vif_ctx *c, struct rule *r, enum vif_chain ch)
-{
-	return rule_end(c->p, r, c->owner, c->chain[ch]);
-}
-
-/* "... counter name <vif> drop" */
-static int vr_drop(struct vif_ctx *c, struct rule *r, enum vif_chain ch)
-{
-	e_verdict(r, NFT_GOTO, c->chain[VC_DROP]);
-	return vr_end(c, r, ch);
-}
-
-/*
- * Every drop of the vif ends here: a rate-limited copy of the frame to the
- * daemon (nfnetlink_log), for the journal's "who tried what", then the
- * vif's counter and the drop.  The limit keeps a flooding guest from
- * flooding the daemon; the drop itself never depends on it.
- */
-static int vif_drop_chain(struct vif_ctx *c)
-{
-	struct nftnl_expr *e;
-	struct rule r;
-
-	if (c->pol->log_group >= 0) {
-		if (vr_begin(c, &r, VC_DROP) < 0)
-			return -ENOMEM;
-		e = nftnl_expr_alloc("limit");
-		if (e) {
-			nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, c->pol->log_kernel_rate);
-			nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, c->pol->log_kernel_rate);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, 0);
-		}
-		rule_add(&r, e);
-		rule_printf(&r, "limit rate %u/second burst %u packets ", c->pol->log_kernel_rate,
-			    c->pol->log_kernel_rate);
-		e = nftnl_expr_alloc("log");
-		if (e) {
-			nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, c->id);
-			nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)c->pol->log_group);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, 256);
-		}
-		rule_add(&r, e);
-		rule_printf(&r, "log prefix \"%s\" group %d snaplen 256", c->id, c->pol->log_group);
-		if (vr_end(c, &r, VC_DROP) < 0)
-			return -ENOMEM;
+	memcpy(x.key, port, n);
+	x.len = IFNAMSIZ;
+	if (mac) {
+		memcpy(x.key + x.len, mac, 6);
+		x.len += 8;
 	}
-	if (vr_begin(c, &r, VC_DROP) < 0)
-		return -ENOMEM;
-	e_counter_ref(&r, c->id);
-	e_verdict(&r, NF_DROP, NULL);
-	return vr_end(c, &r, VC_DROP);
+	if (data) {
+		memcpy(x.key + x.len, data, dlen);
+		x.len += (uint8_t)((dlen + 3) / 4 * 4);
+	}
+	if (!elems_has(es, &x) && es->n < VIF_ELEMS_MAX)
+		es->e[es->n++] = x;
 }
 
-/* A rule that only drops: "counter name <vif> drop". */
-static int vr_final_drop(struct vif_ctx *c, enum vif_chain ch)
+static void vif_elems(const struct policy *pol, const struct vif *v, struct elems *es)
 {
-	struct rule r;
+	const char *ports[2] = { v->name, v->emu_name };
+	bool mac_only = is_mac_only(pol, v);
+	uint8_t ll[16];
 
-	if (vr_begin(c, &r, ch) < 0)
-		return -ENOMEM;
-	return vr_drop(c, &r, ch);
-}
-
-static int vif_main_chain(struct vif_ctx *c)
-{
-	static const struct {
-		uint16_t type;
-		const char *name;
-		enum vif_chain to;
-	} types[] = {
-		{ ETHERTYPE_IP, "ip", VC_IP },
-		{ ETHERTYPE_ARP, "arp", VC_ARP },
-		{ ETHERTYPE_IPV6, "ip6", VC_IP6 },
-	};
-	struct rule r;
-	int ret;
-
-	/* ether saddr != MAC drop: nothing from this port may use another mac */
-	if (vr_begin(c, &r, VC_MAIN) < 0)
-		return -ENOMEM;
-	m_ether_saddr_neq(&r, c->v->mac);
-	ret = vr_drop(c, &r, VC_MAIN);
-	/* Dispatch on the Ethernet type as on the wire: nft rebuilds VLAN tags
-	 * the NIC or veth stripped, so 802.1Q/802.1ad frames show 0x8100/0x88a8
-	 * here and fall through to the final drop. */
-	for (size_t i = 0; i < 3 && ret == 0; i++) {
-		if (vr_begin(c, &r, VC_MAIN) < 0)
-			return -ENOMEM;
-		m_ether_type(&r, types[i].type, types[i].name);
-		e_verdict(&r, NFT_GOTO, c->chain[types[i].to]);
-		ret = vr_end(c, &r, VC_MAIN);
-	}
-	return ret ?: vr_final_drop(c, VC_MAIN);
-}
-
-static int vif_arp_chain(struct vif_ctx *c)
-{
-	static const struct {
-		uint32_t off, len;
-		uint16_t val;
-		const char *text;
-	} fixed[] = {
-		/* Ethernet/IPv4 ARP only: anything else is not ARP the guest needs */
-		{ 0, 2, 1, "arp htype != 1 " },
-		{ 2, 2, ETHERTYPE_IP, "arp ptype != ip " },
-		{ 4, 1, 6, "arp hlen != 6 " },
-		{ 5, 1, 4, "arp plen != 4 " },
-	};
-	uint16_t op_lo = htons(1), op_hi = htons(2), zero16 = 0;
-	uint8_t zero4[4] = { 0 };
-	char b[18];
-	struct rule r;
-	int ret = 0;
-
-	for (size_t i = 0; i < 4 && ret == 0; i++) {
-		if (vr_begin(c, &r, VC_ARP) < 0)
-			return -ENOMEM;
-		m_arp_field(&r, fixed[i].off, fixed[i].len);
-		if (fixed[i].len == 2)
-			e_cmp_be16(&r, NFT_CMP_NEQ, fixed[i].val);
-		else
-			e_cmp_u8(&r, NFT_CMP_NEQ, (uint8_t)fixed[i].val);
-		rule_printf(&r, "%s", fixed[i].text);
-		ret = vr_drop(c, &r, VC_ARP);
-	}
-	if (ret)
-		return ret;
-
-	/* arp operation != 1-2 drop: requests and replies only */
-	if (vr_begin(c, &r, VC_ARP) < 0)
-		return -ENOMEM;
-	m_arp_field(&r, 6, 2);
-	e_range(&r, NFT_RANGE_NEQ, &op_lo, &op_hi, 2);
-	rule_printf(&r, "arp operation != 1-2 ");
-	if ((ret = vr_drop(c, &r, VC_ARP)))
-		return ret;
-
-	/* arp saddr ether != MAC drop */
-	if (vr_begin(c, &r, VC_ARP) < 0)
-		return -ENOMEM;
-	m_arp_field(&r, 8, 6);
-	e_cmp(&r, NFT_CMP_NEQ, c->v->mac, 6);
-	rule_printf(&r, "arp saddr ether != %s ", mac_str(c->v->mac, b));
-	if ((ret = vr_drop(c, &r, VC_ARP)))
-		return ret;
-
-	/* ARP probe (RFC 5227): a request with sender IP 0.0.0.0 claims nothing */
-	(void)zero16;
-	if (vr_begin(c, &r, VC_ARP) < 0)
-		return -ENOMEM;
-	m_arp_field(&r, 6, 2);
-	e_cmp_be16(&r, NFT_CMP_EQ, 1);
-	m_arp_field(&r, 14, 4);
-	e_cmp(&r, NFT_CMP_EQ, zero4, 4);
-	rule_printf(&r, "arp operation request arp saddr ip 0.0.0.0 ");
-	e_verdict(&r, NF_ACCEPT, NULL);
-	if ((ret = vr_end(c, &r, VC_ARP)))
-		return ret;
-
-	/* Requests are checked like replies: a gratuitous request poisons caches too. */
-	if (vr_begin(c, &r, VC_ARP) < 0)
-		return -ENOMEM;
-	if (!is_mac_only(c)) {
-		m_arp_field(&r, 14, 4);
-		e_lookup(&r, c->set4, false, false);
-		rule_printf(&r, "arp saddr ip @%s ", c->set4);
-	}
-	e_verdict(&r, NF_ACCEPT, NULL);
-	if ((ret = vr_end(c, &r, VC_ARP)))
-		return ret;
-	return vr_final_drop(c, VC_ARP);
-}
-
-/* meta l4proto 0-255 accept: matches whenever nf_tables could parse the
- * header chain; what it could not parse falls through to the drop. */
-static int vr_accept_parsed(struct vif_ctx *c, enum vif_chain ch)
-{
-	uint8_t lo = 0, hi = 255;
-	struct rule r;
-
-	if (vr_begin(c, &r, ch) < 0)
-		return -ENOMEM;
-	e_meta(&r, NFT_META_L4PROTO);
-	e_cmp(&r, NFT_CMP_GTE, &lo, 1);
-	e_cmp(&r, NFT_CMP_LTE, &hi, 1);
-	rule_printf(&r, "meta l4proto 0-255 ");
-	e_verdict(&r, NF_ACCEPT, NULL);
-	return vr_end(c, &r, ch);
-}
-
-static int vif_ip_chain(struct vif_ctx *c)
-{
-	uint8_t dhcp_addrs[8] = { 0, 0, 0, 0, 255, 255, 255, 255 };
-	uint8_t dhcp_ports[4] = { 0, 68, 0, 67 };
-	bool mac_only = is_mac_only(c);
-	struct rule r;
-	int ret;
-
-	/* udp sport 67 drop: a guest is never a DHCP server */
-	if (vr_begin(c, &r, VC_IP) < 0)
-		return -ENOMEM;
-	dep_l4proto(&r, IPPROTO_UDP);
-	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
-	e_cmp_be16(&r, NFT_CMP_EQ, 67);
-	rule_printf(&r, "udp sport 67 ");
-	if ((ret = vr_drop(c, &r, VC_IP)))
-		return ret;
-
-	/* The DHCP client, exactly: 0.0.0.0:68 -> 255.255.255.255:67 */
-	if (vr_begin(c, &r, VC_IP) < 0)
-		return -ENOMEM;
-	dep_meta_protocol(&r, ETHERTYPE_IP);
-	e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
-	e_cmp(&r, NFT_CMP_EQ, dhcp_addrs, 4);
-	e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
-	e_cmp(&r, NFT_CMP_EQ, dhcp_addrs + 4, 4);
-	dep_l4proto(&r, IPPROTO_UDP);
-	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4);
-	e_cmp(&r, NFT_CMP_EQ, dhcp_ports, 4);
-	rule_printf(&r, "ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 ");
-	e_verdict(&r, NF_ACCEPT, NULL);
-	if ((ret = vr_end(c, &r, VC_IP)))
-		return ret;
-
-	if (!mac_only) {
-		/* ip saddr != @allowed drop */
-		if (vr_begin(c, &r, VC_IP) < 0)
-			return -ENOMEM;
-		dep_meta_protocol(&r, ETHERTYPE_IP);
-		e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
-		e_lookup(&r, c->set4, true, false);
-		rule_printf(&r, "ip saddr != @%s ", c->set4);
-		if ((ret = vr_drop(c, &r, VC_IP)))
-			return ret;
-	}
-	return vr_accept_parsed(c, VC_IP) ?: vr_final_drop(c, VC_IP);
-}
-
-static int vif_ip6_chain(struct vif_ctx *c)
-{
-	static const struct {
-		uint8_t type;
-		const char *name;
-	} banned[] = {
-		/* only routers advertise and redirect */
-		{ ICMPV6_RA, "nd-router-advert" },
-		{ ICMPV6_REDIRECT, "nd-redirect" },
-	};
-	bool mac_only = is_mac_only(c);
-	uint8_t zero16[16] = { 0 };
-	struct rule r;
-	int ret = 0;
-
-	/* Fragmented ICMPv6 drops (RFC 6980): the ND checks below must see
-	 * the whole message, and a later fragment could carry what they miss. */
-	if (vr_begin(c, &r, VC_IP6) < 0)
-		return -ENOMEM;
-	e_payload(&r, NFT_PAYLOAD_LL_HEADER, 12, 2);
-	e_cmp_be16(&r, NFT_CMP_EQ, ETHERTYPE_IPV6);
-	e_exthdr_present(&r, IPPROTO_FRAGMENT);
-	e_cmp_u8(&r, NFT_CMP_EQ, 1);
-	dep_l4proto(&r, IPPROTO_ICMPV6);
-	rule_printf(&r, "exthdr frag exists meta l4proto ipv6-icmp ");
-	if ((ret = vr_drop(c, &r, VC_IP6)))
-		return ret;
-
-	/* nf_tables stops its header walk at an AH header (l4proto 51), so
-	 * an ND message behind one would never meet the checks below: AH
-	 * drops (IPsec AH on IPv6 guests is given up for this). */
-	if (vr_begin(c, &r, VC_IP6) < 0)
-		return -ENOMEM;
-	dep_l4proto(&r, IPPROTO_AH);
-	rule_printf(&r, "meta l4proto ah ");
-	if ((ret = vr_drop(c, &r, VC_IP6)))
-		return ret;
-
-	for (size_t i = 0; i < 2 && ret == 0; i++) {
-		if (vr_begin(c, &r, VC_IP6) < 0)
-			return -ENOMEM;
-		m_icmpv6_type(&r, banned[i].type, banned[i].name);
-		ret = vr_drop(c, &r, VC_IP6);
-	}
-	if (ret)
-		return ret;
-
-	/* udp sport 547 drop: a guest is never a DHCPv6 server or relay */
-	if (vr_begin(c, &r, VC_IP6) < 0)
-		return -ENOMEM;
-	dep_l4proto(&r, IPPROTO_UDP);
-	e_payload(&r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
-	e_cmp_be16(&r, NFT_CMP_EQ, 547);
-	rule_printf(&r, "udp sport 547 ");
-	if ((ret = vr_drop(c, &r, VC_IP6)))
-		return ret;
-
-	/* ip6 saddr :: goto dad: only duplicate address detection and MLD */
-	if (vr_begin(c, &r, VC_IP6) < 0)
-		return -ENOMEM;
-	dep_meta_protocol(&r, ETHERTYPE_IPV6);
-	e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16);
-	e_cmp(&r, NFT_CMP_EQ, zero16, 16);
-	rule_printf(&r, "ip6 saddr :: ");
-	e_verdict(&r, NFT_GOTO, c->chain[VC_DAD]);
-	if ((ret = vr_end(c, &r, VC_IP6)))
-		return ret;
-
-	if (!mac_only) {
-		if (vr_begin(c, &r, VC_IP6) < 0)
-			return -ENOMEM;
-		dep_meta_protocol(&r, ETHERTYPE_IPV6);
-		e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16);
-		e_lookup(&r, c->set6, true, false);
-		rule_printf(&r, "ip6 saddr != @%s ", c->set6);
-		if ((ret = vr_drop(c, &r, VC_IP6)))
-			return ret;
-	}
-
-	if (vr_begin(c, &r, VC_IP6) < 0)
-		return -ENOMEM;
-	m_icmpv6_type(&r, ICMPV6_NA, "nd-neighbor-advert");
-	e_verdict(&r, NFT_GOTO, c->chain[VC_NA]);
-	if ((ret = vr_end(c, &r, VC_IP6)))
-		return ret;
-
-	if (vr_begin(c, &r, VC_IP6) < 0)
-		return -ENOMEM;
-	m_icmpv6_type(&r, ICMPV6_NS, "nd-neighbor-solicit");
-	e_verdict(&r, NFT_GOTO, c->chain[VC_NS]);
-	if ((ret = vr_end(c, &r, VC_IP6)))
-		return ret;
-
-	return vr_accept_parsed(c, VC_IP6) ?: vr_final_drop(c, VC_IP6);
-}
-
-/* Unspecified source: DAD neighbor solicitations for one of our own
- * addresses, and MLD reports; nothing else. */
-static int vif_dad_chain(struct vif_ctx *c)
-{
-	static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
-	static const uint8_t nonce[2] = { 14, 1 };
-	struct rule r;
-	int ret;
-
-	for (int with_nonce = 0; with_nonce <= 1; with_nonce++) {
-		if (vr_begin(c, &r, VC_DAD) < 0)
-			return -ENOMEM;
-		m_icmpv6_type(&r, ICMPV6_NS, "nd-neighbor-solicit");
-		/* ip6 daddr ff02::1:ff00:0/104 (solicited-node group) */
-		e_payload(&r, NFT_PAYLOAD_NETWORK_HEADER, 24, 13);
-		e_cmp(&r, NFT_CMP_EQ, snm, 13);
-		rule_printf(&r, "ip6 daddr ff02::1:ff00:0/104 ");
-		/* no options, or exactly one RFC 7527 nonce option; a source
-		 * link-layer option is forbidden from :: (RFC 4861 7.1.1) */
-		m_ip6_icmp_len(&r, with_nonce ? 32 : 24);
-		if (with_nonce)
-			m_th_bytes(&r, 24, nonce, 2);
-		e_verdict(&r, NFT_GOTO, c->chain[VC_ND]);
-		if ((ret = vr_end(c, &r, VC_DAD)))
-			return ret;
-	}
+	es->n = 0;
+	vif_mac_to_eui64_ll(v->mac, ll);
 	for (int i = 0; i < 2; i++) {
-		if (vr_begin(c, &r, VC_DAD) < 0)
-			return -ENOMEM;
-		if (i == 0)
-			m_icmpv6_type(&r, ICMPV6_MLD_REPORT, "mld-listener-report");
-		else
-			m_icmpv6_type(&r, ICMPV6_MLD2_REPORT, "mld2-listener-report");
-		e_verdict(&r, NF_ACCEPT, NULL);
-		if ((ret = vr_end(c, &r, VC_DAD)))
-			return ret;
-	}
-	return vr_final_drop(c, VC_DAD);
-}
+		const char *port = ports[i];
 
-/* NS and NA from an allowed source.  Extension headers: ND messages must
- * come right after the fixed header (ip6 nexthdr ipv6-icmp), so the lengths
- * and option offsets below are exact; ND behind extension headers drops. */
-static int vif_na_ns_chains(struct vif_ctx *c)
-{
-	uint8_t opt[8];
-	struct rule r;
-	int ret;
-
-	/* NA: no option, or exactly one target link-layer option with our mac;
-	 * then the target must be ours (-nd). */
-	for (int with_opt = 0; with_opt <= 1; with_opt++) {
-		if (vr_begin(c, &r, VC_NA) < 0)
-			return -ENOMEM;
-		m_ip6_icmp_len(&r, with_opt ? 32 : 24);
-		if (with_opt) {
-			opt[0] = 2; /* target link-layer address */
-			opt[1] = 1;
-			memcpy(opt + 2, c->v->mac, 6);
-			m_th_bytes(&r, 24, opt, 8);
-		}
-		e_verdict(&r, NFT_GOTO, c->chain[VC_ND]);
-		if ((ret = vr_end(c, &r, VC_NA)))
-			return ret;
-	}
-	if ((ret = vr_final_drop(c, VC_NA)))
-		return ret;
-
-	/* NS: any target (resolving is fine), no option or exactly one source
-	 * link-layer option with our mac. */
-	for (int with_opt = 0; with_opt <= 1; with_opt++) {
-		if (vr_begin(c, &r, VC_NS) < 0)
-			return -ENOMEM;
-		m_ip6_icmp_len(&r, with_opt ? 32 : 24);
-		if (with_opt) {
-			opt[0] = 1; /* source link-layer address */
-			opt[1] = 1;
-			memcpy(opt + 2, c->v->mac, 6);
-			m_th_bytes(&r, 24, opt, 8);
-		}
-		e_verdict(&r, NF_ACCEPT, NULL);
-		if ((ret = vr_end(c, &r, VC_NS)))
-			return ret;
-	}
-	return vr_final_drop(c, VC_NS);
-}
-
-/* The ND target must be one of the vif's IPv6 allowances or its EUI-64
- * link-local address. */
-static int vif_nd_chain(struct vif_ctx *c)
-{
-	struct vif_addr ll = { .family = AF_INET6, .prefixlen = 128 };
-	struct rule r;
-	int ret;
-
-	vif_mac_to_eui64_ll(c->v->mac, ll.addr);
-	if (is_mac_only(c)) {
-		if (vr_begin(c, &r, VC_ND) < 0)
-			return -ENOMEM;
-		e_verdict(&r, NF_ACCEPT, NULL);
-		return vr_end(c, &r, VC_ND);
-	}
-	for (size_t i = 0; i <= c->v->n_addrs; i++) {
-		const struct vif_addr *a = i < c->v->n_addrs ? &c->v->addrs[i] : &ll;
-
-		if (a->family != AF_INET6)
+		if (!port[0])
 			continue;
-		if (i < c->v->n_addrs && a->prefixlen == 128 && memcmp(a->addr, ll.addr, 16) == 0)
-			continue; /* listed explicitly: the LL rule comes last anyway */
-		if (vr_begin(c, &r, VC_ND) < 0)
-			return -ENOMEM;
-		m_nd_target(&r, a);
-		e_verdict(&r, NF_ACCEPT, NULL);
-		if ((ret = vr_end(c, &r, VC_ND)))
-			return ret;
-	}
-	return vr_final_drop(c, VC_ND);
-}
-
-static void vif_ctx_init(struct vif_ctx *c, const struct policy *pol, const struct vif *v,
-			 int owner, struct plan *p)
-{
-	memset(c, 0, sizeof(*c));
-	c->p = p;
-	c->pol = pol;
-	c->v = v;
-	c->owner = owner;
-	ruleset_vif_id(v, c->id, sizeof(c->id));
-	for (int i = 0; i < _VC_MAX; i++)
-		snprintf(c->chain[i], sizeof(c->chain[i]), "%s%s", c->id, vc_suffix[i]);
-	snprintf(c->set4, sizeof(c->set4), "%s-v4", c->id);
-	snprintf(c->set6, sizeof(c->set6), "%s-v6", c->id);
-}
-
-/* The ports map elements of a vif: "<name>" (and "<name>-emu") : goto <id> */
-static struct nftnl_set *ports_elems(struct vif_ctx *c, char *text, size_t len)
-{
-	const char *names[2] = { c->v->name, c->v->emu_name };
-	struct nftnl_set *s = set_new(c->p, "ports");
-	size_t tl = 0;
-
-	if (!s)
-		return NULL;
-	text[0] = 0;
-	for (int i = 0; i < 2; i++) {
-		struct nftnl_set_elem *e;
-		char key[IFNAMSIZ] = { 0 };
-
-		if (!names[i][0])
+		elems_put(es, S_PORTS, 0, port, NULL, NULL, 0);
+		elems_put(es, S_MACS, 0, port, v->mac, NULL, 0);
+		elems_put(es, S_OPT_LLA, 0, port, v->mac, NULL, 0);
+		elems_put(es, S_COUNTERS, 0, port, NULL, NULL, 0);
+		if (pol->log_group >= 0)
+			elems_put(es, S_LIMITS, 0, port, NULL, NULL, 0);
+		if (mac_only) {
+			elems_put(es, S_ANY_IP, 0, port, NULL, NULL, 0);
 			continue;
-		e = nftnl_set_elem_alloc();
-		if (!e) {
+		}
+		for (size_t k = 0; k < v->n_addrs; k++) {
+			const struct vif_addr *a = &v->addrs[k];
+			unsigned int bytes = a->family == AF_INET ? 4 : 16;
+			uint8_t m[16], net[16];
+
+			if (a->prefixlen == bytes * 8) {
+				if (a->family == AF_INET) {
+					elems_put(es, S_V4, 0, port, v->mac, a->addr, 4);
+				} else {
+					elems_put(es, S_V6, 0, port, v->mac, a->addr, 16);
+					elems_put(es, S_ND6, 0, port, NULL, a->addr, 16);
+				}
+				continue;
+			}
+			prefix_mask(bytes, a->prefixlen, m);
+			for (unsigned int b = 0; b < bytes; b++)
+				net[b] = a->addr[b] & m[b];
+			if (a->family == AF_INET) {
+				elems_put(es, S_V4_NET, a->prefixlen, port, NULL, net, 4);
+			} else {
+				elems_put(es, S_V6_NET, a->prefixlen, port, NULL, net, 16);
+				elems_put(es, S_ND6_NET, a->prefixlen, port, NULL, net, 16);
+			}
+		}
+		/* the EUI-64 link-local address: a source with any IPv6 config,
+		 * and always a target for DAD */
+		if (v->has_ip)
+			elems_put(es, S_V6, 0, port, v->mac, ll, 16);
+		elems_put(es, S_ND6, 0, port, NULL, ll, 16);
+	}
+}
+
+/* An element as nft prints it. */
+static void elem_print(const struct elem *x, const char *id, char *buf, size_t len)
+{
+	char name[IFNAMSIZ + 1] = { 0 }, a[INET6_ADDRSTRLEN], b[18];
+	const uint8_t *rest = x->key + IFNAMSIZ;
+	size_t o;
+
+	memcpy(name, x->key, IFNAMSIZ);
+	o = (size_t)snprintf(buf, len, "\"%s\"", name);
+	switch ((enum set_kind)x->kind) {
+	case S_PORTS:
+	case S_ANY_IP:
+		break;
+	case S_COUNTERS:
+	case S_LIMITS:
+		snprintf(buf + o, len - o, " : \"%s\"", id);
+		break;
+	case S_MACS:
+		snprintf(buf + o, len - o, " . %s", mac_str(rest, b));
+		break;
+	case S_OPT_LLA: {
+		char h[20];
+
+		mask_hex(rest, 6, h, sizeof(h));
+		snprintf(buf + o, len - o, " . %s", h);
+		break;
+	}
+	case S_V4:
+	case S_V6:
+		inet_ntop(x->kind == S_V4 ? AF_INET : AF_INET6, rest + 8, a, sizeof(a));
+		snprintf(buf + o, len - o, " . %s . %s", mac_str(rest, b), a);
+		break;
+	case S_V4_NET:
+	case S_V6_NET:
+		inet_ntop(x->kind == S_V4_NET ? AF_INET : AF_INET6, rest, a, sizeof(a));
+		snprintf(buf + o, len - o, " . %s", a);
+		break;
+	case S_ND6:
+	case S_ND6_NET: {
+		char h[40];
+
+		mask_hex(rest, 16, h, sizeof(h));
+		snprintf(buf + o, len - o, " . %s", h);
+		break;
+	}
+	case _S_MAX:
+		break;
+	}
+}
+
+/* One element message per set: the elements of es (in the order of the set
+ * kinds given) that are not in other. */
+static int elems_emit(struct plan *p, bool del, const struct elems *es, const struct elems *other,
+		      enum set_kind k, int owner, const char *id)
+{
+	bool done[VIF_ELEMS_MAX] = { false };
+
+	for (size_t i = 0; i < es->n; i++) {
+		struct nftnl_set *s;
+		char name[32], *text = NULL;
+		size_t tlen = 0;
+		FILE *f;
+		int ret;
+
+		if (done[i] || es->e[i].kind != k)
+			continue;
+		set_name(k, es->e[i].plen, name, sizeof(name));
+		s = set_new(p, name);
+		f = open_memstream(&text, &tlen);
+		if (!s || !f) {
+			if (f)
+				fclose(f);
+			free(text);
+			return plan_push(p, del, PLAN_ELEMS, NULL, owner, name, NULL);
+		}
+		for (size_t j = i; j < es->n; j++) {
+			const struct elem *x = &es->e[j];
+			struct nftnl_set_elem *e;
+			char buf[160];
+
+			if (done[j] || x->kind != k || x->plen != es->e[i].plen)
+				continue;
+			done[j] = true;
+			if (other && elems_has(other, x))
+				continue;
+			e = nftnl_set_elem_alloc();
+			if (!e) {
+				p->oom = true;
+				break;
+			}
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, x->key, x->len);
+			if (!del && sets[k].obj_type)
+				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, id);
+			nftnl_set_elem_add(s, e);
+			elem_print(x, id, buf, sizeof(buf));
+			fprintf(f, "%s%s", ftell(f) ? ", " : "", buf);
+		}
+		fclose(f);
+		if (!text || !text[0] || p->oom) {
+			/* nothing to change in this set */
 			nftnl_set_free(s);
-			return NULL;
+			free(text);
+			if (p->oom)
+				return -ENOMEM;
+			continue;
 		}
-		memcpy(key, names[i], strnlen(names[i], IFNAMSIZ - 1));
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, IFNAMSIZ);
-		/* jump, not goto: a frame that meets a transaction can see this
-		 * element of the next generation while it runs the rules of the
-		 * previous one, in which a chain created by that transaction is
-		 * still empty.  Falling off its end must come back here, to the
-		 * fail-closed rules, not to the base chain's accept policy. */
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, c->chain[VC_MAIN]);
-		nftnl_set_elem_add(s, e);
-		tl += (size_t)snprintf(text + tl, len - tl, "%s\"%s\" : jump %s", tl ? ", " : "",
-				       names[i], c->chain[VC_MAIN]);
-	}
-	return s;
-}
-
-int ruleset_vif_add(const struct policy *pol, const struct vif *v, int owner, struct plan *p)
-{
-	struct vif_ctx c;
-	char text[128];
-	int ret;
-
-	vif_ctx_init(&c, pol, v, owner, p);
-	ret = plan_push(p, false, PLAN_COUNTER, counter_new(p->table, c.id), owner, c.id, NULL);
-	if (ret < 0)
-		return ret;
-	ret = addr_set_add(p, c.set4, AF_INET, v->addrs, v->n_addrs, owner);
-	if (ret < 0)
-		return ret;
-	{
-		/* the EUI-64 link-local address is allowed with any IPv6 config */
-		struct vif_addr a6[VIF_ADDRS_MAX + 1];
-		size_t n6 = 0;
-
-		for (size_t i = 0; i < v->n_addrs; i++)
-			if (v->addrs[i].family == AF_INET6)
-				a6[n6++] = v->addrs[i];
-		if (v->has_ip) {
-			a6[n6] = (struct vif_addr){ .family = AF_INET6, .prefixlen = 128 };
-			vif_mac_to_eui64_ll(v->mac, a6[n6].addr);
-			n6++;
-		}
-		ret = addr_set_add(p, c.set6, AF_INET6, a6, n6, owner);
+		ret = plan_push(p, del, PLAN_ELEMS, s, owner, name, text);
+		free(text);
 		if (ret < 0)
 			return ret;
 	}
-	/* every chain first: rules and map elements jump to them */
-	for (int i = 0; i < _VC_MAX; i++) {
-		ret = plan_push(p, false, PLAN_CHAIN, chain_new(p->table, c.chain[i]), owner,
-				c.chain[i], NULL);
-		if (ret < 0)
-			return ret;
-	}
-	ret = vif_main_chain(&c);
-	ret = ret ?: vif_arp_chain(&c);
-	ret = ret ?: vif_ip_chain(&c);
-	ret = ret ?: vif_ip6_chain(&c);
-	ret = ret ?: vif_dad_chain(&c);
-	ret = ret ?: vif_na_ns_chains(&c);
-	ret = ret ?: vif_nd_chain(&c);
-	ret = ret ?: vif_drop_chain(&c);
-	if (ret < 0)
-		return ret;
-	/* last: only now do the vif's ports leave the fail-closed rule */
-	return plan_push(p, false, PLAN_ELEMS, ports_elems(&c, text, sizeof(text)), owner, "ports",
-			 text);
+	return 0;
 }
 
-int ruleset_vif_del(const struct policy *pol, const struct vif *v, int owner, struct plan *p)
+static struct nftnl_obj *limit_new(const struct policy *pol, const char *table, const char *name)
 {
-	struct nftnl_set *s;
-	struct vif_ctx c;
-	char text[128];
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (o) {
+		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_BRIDGE);
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_RATE, pol->log_kernel_rate);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_UNIT, 1);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_BURST, pol->log_kernel_rate);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_FLAGS, 0);
+	}
+	return o;
+}
+
+static int objects(const struct policy *pol, struct plan *p, bool del, int owner, const char *id)
+{
+	char text[96];
 	int ret;
 
-	vif_ctx_init(&c, pol, v, owner, p);
-	ret = plan_push(p, true, PLAN_ELEMS, ports_elems(&c, text, sizeof(text)), owner, "ports",
-			text);
-	for (int i = 0; i < _VC_MAX && ret == 0; i++)
-		ret = plan_push(p, true, PLAN_CHAIN, chain_new(p->table, c.chain[i]), owner,
-				c.chain[i], NULL);
-	for (int i = 0; i < 2 && ret == 0; i++) {
-		const char *name = i ? c.set6 : c.set4;
+	snprintf(text, sizeof(text), "rate %u/second burst %u packets", pol->log_kernel_rate,
+		 pol->log_kernel_rate);
+	ret = plan_push(p, del, PLAN_OBJECT, counter_new(p->table, id), owner, id, NULL);
+	if (ret == 0 && pol->log_group >= 0)
+		ret = plan_push(p, del, PLAN_OBJECT, limit_new(pol, p->table, id), owner, id, text);
+	return ret;
+}
 
-		s = nftnl_set_alloc();
-		if (s) {
-			nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_BRIDGE);
-			nftnl_set_set_str(s, NFTNL_SET_TABLE, p->table);
-			nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-		}
-		ret = plan_push(p, true, PLAN_SET, s, owner, name, NULL);
+/* The order elements are added in (@ports last: the port leaves the
+ * fail-closed rule once everything else is there) and deleted in
+ * (reversed). */
+static const enum set_kind add_order[] = {
+	S_COUNTERS, S_LIMITS, S_MACS, S_OPT_LLA, S_ANY_IP, S_V4, S_V6, S_ND6,
+	S_V4_NET,   S_V6_NET, S_ND6_NET, S_PORTS,
+};
+
+int ruleset_vif_add(const struct policy *pol, const struct vif *v, const struct vif *have,
+		    int owner, struct plan *p)
+{
+	struct elems *es = malloc(sizeof(*es)), *old = have ? malloc(sizeof(*old)) : NULL;
+	char id[32];
+	int ret = 0;
+
+	if (!es || (have && !old)) {
+		free(es);
+		free(old);
+		p->oom = true;
+		return -ENOMEM;
 	}
-	if (ret == 0)
-		ret = plan_push(p, true, PLAN_COUNTER, counter_new(p->table, c.id), owner, c.id,
-				NULL);
+	ruleset_vif_id(v, id, sizeof(id));
+	vif_elems(pol, v, es);
+	if (old)
+		vif_elems(pol, have, old);
+	if (!have)
+		ret = objects(pol, p, false, owner, id);
+	for (size_t i = 0; i < sizeof(add_order) / sizeof(add_order[0]) && ret == 0; i++)
+		ret = elems_emit(p, false, es, old, add_order[i], owner, id);
+	free(es);
+	free(old);
+	return ret;
+}
+
+int ruleset_vif_del(const struct policy *pol, const struct vif *v, const struct vif *keep,
+		    int owner, struct plan *p)
+{
+	struct elems *es = malloc(sizeof(*es)), *kept = keep ? malloc(sizeof(*kept)) : NULL;
+	size_t n = sizeof(add_order) / sizeof(add_order[0]);
+	char id[32];
+	int ret = 0;
+
+	if (!es || (keep && !kept)) {
+		free(es);
+		free(kept);
+		p->oom = true;
+		return -ENOMEM;
+	}
+	ruleset_vif_id(v, id, sizeof(id));
+	vif_elems(pol, v, es);
+	if (kept)
+		vif_elems(pol, keep, kept);
+	for (size_t i = n; i-- > 0 && ret == 0;)
+		ret = elems_emit(p, true, es, kept, add_order[i], owner, id);
+	if (!keep && ret == 0)
+		ret = objects(pol, p, true, owner, id);
+	free(es);
+	free(kept);
 	return ret;
 }
 
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
 		 struct plan *p)
 {
+	struct ruleset_shape sh = { 0 };
 	int ret;
 
+	for (size_t i = 0; i < n; i++)
+		if (!skip || !skip[i])
+			ruleset_shape_add(pol, &sh, &vifs[i]);
 	/* create (no-op if present), delete, create: one transaction, no gap */
 	ret = plan_push(p, false, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
 	ret = ret ?: plan_push(p, true, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
-	ret = ret ?: table_add(pol, p);
+	ret = ret ?: table_add(pol, &sh, p);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		if (!skip || !skip[i])
-			ret = ruleset_vif_add(pol, &vifs[i], (int)i, p);
+			ret = ruleset_vif_add(pol, &vifs[i], NULL, (int)i, p);
 	return ret;
 }
 
@@ -1470,8 +1762,15 @@ char *ruleset_print(const struct plan *p)
 		return NULL;
 	fprintf(f, "table bridge %s {\n", p->table);
 	for (size_t i = start; i < p->n_ops; i++)
-		if (!p->ops[i].del && p->ops[i].obj == PLAN_COUNTER)
-			fprintf(f, "\tcounter %s {\n\t}\n", p->ops[i].name);
+		if (!p->ops[i].del && p->ops[i].obj == PLAN_OBJECT) {
+			/* a limit has its parameters as text, a counter none */
+			const struct plan_op *op = &p->ops[i];
+
+			fprintf(f, "\t%s %s {\n", op->text ? "limit" : "counter", op->name);
+			if (op->text)
+				fprintf(f, "\t\t%s\n", op->text);
+			fprintf(f, "\t}\n");
+		}
 	for (size_t i = start; i < p->n_ops; i++)
 		if (!p->ops[i].del && p->ops[i].obj == PLAN_SET) {
 			fprintf(f, "\n");

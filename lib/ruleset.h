@@ -4,15 +4,16 @@
  * ordered list of create/delete operations on libnftnl objects, each with its
  * printed nft form and the vif it belongs to.  Pure: builds data, does no I/O.
  *
- * Layout (one table, bridge family):
- *   counter fail-closed, map ports (ifname : verdict)
- *   chain prerouting, chain input (base):  iifname vmap @ports
- *                                          iifname "vif*" counter name "fail-closed" drop
- *   per vif "vif<domid>.<devid>": counter, sets -v4 and -v6, chains
- *     <id>, <id>-arp, <id>-ip, <id>-ip6, <id>-dad, <id>-na, <id>-ns, <id>-nd
- * Per-frame cost is one hash lookup plus a handful of rules of that vif's
- * own chains, whatever the number of vifs.  Adding, updating or removing a
- * vif touches only its own objects and its elements of @ports.
+ * Layout (one table, bridge family; docs/design.md draws it): fixed chains
+ * created once, and every vif's state as elements of a few shared hash sets
+ * (its ports, its mac, its addresses with the mac, its ND targets, its
+ * counter and log limit through object maps) plus two named objects (the
+ * counter and the limit, "vif<domid>.<devid>").  A frame costs the same
+ * few hash lookups whatever the number of vifs; adding, updating or
+ * removing a vif is element operations only, which the kernel commits
+ * without revalidating the ruleset.  Addresses with a prefix live in one
+ * set per prefix length in use ("v4-24", "v6-64"), each with one masked
+ * lookup rule in the source-check chains (struct ruleset_shape).
  */
 #ifndef VIFGUARD_RULESET_H
 #define VIFGUARD_RULESET_H
@@ -29,7 +30,7 @@ enum plan_obj {
 	PLAN_CHAIN,
 	PLAN_SET,
 	PLAN_ELEMS,
-	PLAN_COUNTER,
+	PLAN_OBJECT,
 	PLAN_RULE,
 	_PLAN_OBJ_MAX,
 };
@@ -60,12 +61,31 @@ void plan_done(struct plan *p);
  * skip[i] set (may be NULL) are left out: their ports stay fail-closed. */
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
 		 struct plan *p);
-/* Create one vif's objects (owner tags the ops). */
-int ruleset_vif_add(const struct policy *pol, const struct vif *v, int owner, struct plan *p);
-/* Delete one vif's objects. */
-int ruleset_vif_del(const struct policy *pol, const struct vif *v, int owner, struct plan *p);
+/* Add a vif (owner tags the ops).  With have (the vif as the kernel has it
+ * now): only what v has and have has not, and no objects (an update). */
+int ruleset_vif_add(const struct policy *pol, const struct vif *v, const struct vif *have,
+		    int owner, struct plan *p);
+/* Delete a vif.  With keep (the vif it becomes): only what keep has not,
+ * and the objects stay. */
+int ruleset_vif_del(const struct policy *pol, const struct vif *v, const struct vif *keep,
+		    int owner, struct plan *p);
 
-/* The chain / counter / set name prefix of a vif: "vif<domid>.<devid>". */
+/* The prefix lengths in use: a set and a lookup rule per length and family. */
+struct ruleset_shape {
+	uint8_t v4[32 / 8]; /* bit L: some vif has an IPv4 prefix of length L (< 32) */
+	uint8_t v6[128 / 8];
+};
+/* Add the lengths of one vif (as its elements would be written). */
+void ruleset_shape_add(const struct policy *pol, struct ruleset_shape *s, const struct vif *v);
+/* Going from shape old to new around vif changes in one plan: begin (before
+ * the vifs' ops) creates sets for new lengths and rewrites the source-check
+ * chains; end (after them) deletes the sets of lengths no longer used. */
+int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_shape *new,
+			struct plan *p);
+int ruleset_shape_end(const struct ruleset_shape *old, const struct ruleset_shape *new,
+		      struct plan *p);
+
+/* The name of a vif's counter and limit objects: "vif<domid>.<devid>". */
 void ruleset_vif_id(const struct vif *v, char *buf, size_t len);
 
 /* Render the objects a plan creates as an nft script (malloc'ed, NULL on OOM). */

@@ -81,7 +81,8 @@ spoof
 say "Starting vifguardd (as systemd would: it reads xenstore and programs nftables)"
 daemon_start
 sed 's/ {.*//' "$VG_DAEMON_LOG"
-world_host nft list chain bridge vifguard vif5.0-arp
+world_host nft list set bridge vifguard v4   # port . mac . address: what each guest may use
+world_host nft list chain bridge vifguard guest-arp
 
 say "With vifguard"
 spoof

@@ -211,12 +211,12 @@ int main(int argc, char **argv)
 			plan_init(&p, pol.table);
 			t0 = now_ns();
 			if (op == OP_ADD)
-				r = ruleset_vif_add(&pol, &extra[0], owner, &p);
+				r = ruleset_vif_add(&pol, &extra[0], NULL, owner, &p);
 			else if (op == OP_UPDATE)
-				r = ruleset_vif_del(&pol, &extra[0], owner, &p)
-					?: ruleset_vif_add(&pol, &extra[1], owner, &p);
+				r = ruleset_vif_del(&pol, &extra[0], &extra[1], owner, &p)
+					?: ruleset_vif_add(&pol, &extra[1], &extra[0], owner, &p);
 			else
-				r = ruleset_vif_del(&pol, &extra[1], owner, &p);
+				r = ruleset_vif_del(&pol, &extra[1], NULL, owner, &p);
 			t1 = now_ns();
 			n_ops[op] = p.n_ops;
 			if (r < 0 || commit(w, &p, op_names[op]) < 0) {

@@ -177,6 +177,15 @@ static int cmd_sync(struct nfwriter *w, const struct policy *pol, struct vifs *v
 	return r;
 }
 
+/* The vif with v's ids in old (NULL if none or no old). */
+static const struct vif *old_of(const struct vifs *old, const struct vif *v)
+{
+	for (size_t k = 0; old && k < old->n; k++)
+		if (old->v[k].domid == v->domid && old->v[k].devid == v->devid)
+			return &old->v[k];
+	return NULL;
+}
+
 static int cmd_each(struct nfwriter *w, const struct policy *pol, struct vifs *old,
 		    struct vifs *vs, bool add, bool del)
 {
@@ -194,12 +203,38 @@ static int cmd_each(struct nfwriter *w, const struct policy *pol, struct vifs *o
 				    old->v[k].devid == vs->v[i].devid)
 					prev = &old->v[k];
 		}
+		/* the prefix lengths in use before and after this vif's change:
+		 * vifs before it are new, after it old (one transaction each) */
+		struct ruleset_shape sh_old = { 0 }, sh_new = { 0 };
+
+		for (size_t k = 0; k < vs->n; k++) {
+			const struct vif *was, *is;
+
+			if (add && del) { /* update */
+				was = k < i ? &vs->v[k] : old_of(old, &vs->v[k]);
+				is = k <= i ? &vs->v[k] : was;
+			} else if (add) {
+				was = k < i ? &vs->v[k] : NULL;
+				is = k <= i ? &vs->v[k] : NULL;
+			} else {
+				was = k >= i ? &vs->v[k] : NULL;
+				is = k > i ? &vs->v[k] : NULL;
+			}
+			if (was)
+				ruleset_shape_add(pol, &sh_old, was);
+			if (is)
+				ruleset_shape_add(pol, &sh_new, is);
+		}
 		plan_init(&p, pol->table);
-		if (del && (prev || !old))
-			r = ruleset_vif_del(pol, prev ?: &vs->v[i], (int)i, &p);
+		r = ruleset_shape_begin(&sh_old, &sh_new, &p);
+		if (r == 0 && del && (prev || !old))
+			r = ruleset_vif_del(pol, prev ?: &vs->v[i], add ? &vs->v[i] : NULL, (int)i,
+					    &p);
 		if (add && r == 0)
-			r = ruleset_vif_add(pol, &vs->v[i], (int)i, &p);
+			r = ruleset_vif_add(pol, &vs->v[i], del ? prev : NULL, (int)i, &p);
 		if (r == 0)
+			r = ruleset_shape_end(&sh_old, &sh_new, &p);
+		if (r == 0 && p.n_ops)
 			r = nfwriter_commit(w, &p, &e);
 		plan_done(&p);
 		if (r < 0) {

@@ -55,7 +55,7 @@ vg_check "journal: enforced entry with its fields" grep -q \
 # A vif appearing while the daemon runs: an HVM guest (netback port + -emu tap).
 xenstore-write /local/domain/4/name hvm04
 xs_vif 4 0 mac=$M4 ip=192.0.2.4 bridge=xenbr0 type=vif_ioemu state=1
-vg_wait_for 3000 has_chain vif4.0
+vg_wait_for 3000 has_vif vif4.0
 VG_FROM=vif4.0-emu
 vg_expect_eq "new HVM vif: legitimate frame from the -emu tap passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M4 saddr=192.0.2.4 daddr=192.0.2.254)"
@@ -68,7 +68,7 @@ vg_expect_eq "new HVM vif: legitimate frame from the netback port passes" 3 \
 # ip changes: enforcement follows.
 VG_FROM=vif3.0
 xs_vif 3 0 "ip=192.0.2.30 2001:db8::3"
-vg_wait_for 3000 bash -c "ip netns exec $VG_WORLD-host nft list set bridge $VG_TABLE vif3.0-v4 | grep -q 192.0.2.30"
+vg_wait_for 3000 vif_allows vif3.0 192.0.2.30
 vg_expect_eq "ip changed: new address passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.30 daddr=192.0.2.254)"
 vg_expect_eq "ip changed: old address drops" 0 \
@@ -76,15 +76,15 @@ vg_expect_eq "ip changed: old address drops" 0 \
 
 # mac changes.
 xs_vif 3 0 mac=00:16:3e:00:03:33
-vg_wait_for 3000 bash -c "ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif3.0 | grep -q 00:16:3e:00:03:33"
+vg_wait_for 3000 vif_has_mac vif3.0 00:16:3e:00:03:33
 vg_expect_eq "mac changed: old mac drops" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.30 daddr=192.0.2.254)"
 xs_vif 3 0 mac=$M3
-vg_wait_for 3000 bash -c "ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif3.0 | grep -q $M3"
+vg_wait_for 3000 vif_has_mac vif3.0 $M3
 
 # vifname: the hotplug script renames vif7.0 to the custom name.
 xs_vif 7 0 mac=00:16:3e:00:07:00 ip=192.0.2.7 vifname=web07 bridge=xenbr0
-vg_wait_for 3000 has_chain vif7.0
+vg_wait_for 3000 has_vif vif7.0
 VG_FROM=web07
 vg_expect_eq "custom vifname: legitimate frame passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=00:16:3e:00:07:00 saddr=192.0.2.7 daddr=192.0.2.254)"
@@ -95,15 +95,15 @@ vg_expect_eq "custom vifname: spoof drops" 0 \
 VG_FROM=vif3.0
 xs_vif 3 0 state=6
 sleep 0.3
-vg_check "state=6 alone keeps the rules" has_chain vif3.0
+vg_check "state=6 alone keeps the rules" has_vif vif3.0
 vg_expect_eq "state=6: still enforced" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.99 daddr=192.0.2.254)"
 
 # Removal: libxl deletes the backend dir (and the empty parents).
 n_removed=$(log_count 'removed: rules deleted')
 xs_rm /local/domain/0/backend/vif/3
-vg_wait_for 3000 vg_not has_chain vif3.0
-vg_check "backend removed: its chains are gone" vg_not has_chain vif3.0
+vg_wait_for 3000 vg_not has_vif vif3.0
+vg_check "backend removed: its chains are gone" vg_not has_vif vif3.0
 vg_expect_eq "backend removed: nothing of it left in the ruleset" 0 \
 	"$(engine_list | grep -c -e 'vif3\.0' -e "$M3")"
 vg_expect_eq "backend removed: its port is fail-closed again" 0 \
@@ -111,16 +111,16 @@ vg_expect_eq "backend removed: its port is fail-closed again" 0 \
 vg_expect_eq "journal: one 'removed' entry" $((n_removed + 1)) "$(log_count 'removed: rules deleted')"
 # The whole vif directory vanishes when the last vif goes.
 xs_rm /local/domain/0/backend/vif
-vg_wait_for 3000 vg_not has_chain vif7.0
-vg_check "all backends removed: vif4.0's chains are gone" vg_not has_chain vif4.0
-vg_check "all backends removed: vif7.0's chains are gone" vg_not has_chain vif7.0
+vg_wait_for 3000 vg_not has_vif vif7.0
+vg_check "all backends removed: vif4.0's chains are gone" vg_not has_vif vif4.0
+vg_check "all backends removed: vif7.0's chains are gone" vg_not has_vif vif7.0
 xs_vif 4 0 mac=$M4 ip=192.0.2.4 type=vif_ioemu
-vg_wait_for 3000 has_chain vif4.0
-vg_check "the vif directory re-created: watched again" has_chain vif4.0
+vg_wait_for 3000 has_vif vif4.0
+vg_check "the vif directory re-created: watched again" has_vif vif4.0
 
 # SIGTERM: clean exit, the rules stay in the kernel (fail-closed while down).
 vg_check "SIGTERM: clean exit (status 0)" daemon_stop
-vg_check "after exit: the table is still there" has_chain vif4.0
+vg_check "after exit: the table is still there" has_vif vif4.0
 VG_FROM=vif4.0
 vg_expect_eq "after exit: still enforcing" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M4 saddr=192.0.2.99 daddr=192.0.2.254)"

@@ -95,24 +95,20 @@ for f in "${!F[@]}"; do
 done
 vg_expect_eq "unfiltered: all ${#F[@]} frames arrive" "${#F[@]}" "$n"
 
-# set_has VIF ADDR: the vif's IPv4 (or IPv6) allowance set holds ADDR;
-# set_lacks: the set exists and does not.  (No "nft ... | grep -q": under
-# pipefail, nft killed by SIGPIPE after an early match fails the check.)
-set_list() {
-	local fam=v4
-	case "$2" in *:*) fam=v6 ;; esac
-	world_host nft list set bridge "$VG_TABLE" "$1-$fam" 2>/dev/null
-}
+# set_has VIF ADDR: the kernel lets the vif (vif<domid>.<devid>) use ADDR
+# (an address or NET/LEN); set_lacks: our table is there and does not.
 set_has() {
 	local l
-	l=$(set_list "$1" "$2") || return 1
-	grep -qw -- "$2" <<<"$l"
+	l=$(vif_addrs "$1") || return 1
+	grep -qxF -- "$2" <<<"$l"
 }
 set_lacks() {
 	local l
-	l=$(set_list "$1" "$2") || return 1
-	! grep -qw -- "$2" <<<"$l"
+	has_table || return 1
+	l=$(vif_addrs "$1") || return 1
+	! grep -qxF -- "$2" <<<"$l"
 }
+has_table() { world_host nft list table bridge "$VG_TABLE" >/dev/null 2>&1; }
 # warn_lines DOMID ADDRESS: the conflict warnings about that vif and address
 warn_lines() {
 	grep -F 'vifguardd[warning]' "$VG_DAEMON_LOG" |
@@ -154,14 +150,14 @@ vg_expect_eq "(a) no warning about 192.0.2.20" 0 "$(warn_count 5 192.0.2.20)"
 # The owner goes away: the waiting vif gets the address.
 xs_rm $BE/3
 vg_check "(a) web01 removed: db01 gets 192.0.2.10" vg_wait_for 5000 set_has vif5.0 192.0.2.10
-vg_check "(a) web01's chain is gone" vg_not has_chain vif3.0
+vg_check "(a) web01's chain is gone" vg_not has_vif vif3.0
 passes "(a) owner gone" db01.10
 passes "(a) owner gone" db01.arp10
 passes "(a) owner gone" db01.20
 drops "(a) owner gone, web01's port fail-closed" web01.10
 # web01 comes back: now it is the newcomer.
 xs_vif 3 0 mac=$M3 ip=192.0.2.10 bridge=xenbr0 type=vif
-vg_check "(a) web01 back: enforced" vg_wait_for 5000 has_chain vif3.0
+vg_check "(a) web01 back: enforced" vg_wait_for 5000 has_vif vif3.0
 vg_check "(a) web01 back: the warning names db01 as the owner" vg_wait_for 3000 warned 3 192.0.2.10
 vg_check "(a) ... it belongs to vif5.0 (db01, dom 5)" warn_has 3 192.0.2.10 \
 	"it belongs to vif5.0 (db01, dom 5)"
@@ -186,14 +182,14 @@ vg_expect_eq "(b) exactly one" 1 "$(warn_count 12 198.51.100.5)"
 xs_vif 7 0 mac=$MA ip=198.51.100.70 bridge=xenbr0
 vg_check "(c) app enforced" vg_wait_for 5000 set_has vif7.0 198.51.100.70
 xs_vif 8 0 mac=$MA ip=198.51.100.70 bridge=xenbr0
-vg_check "(c) app--incoming enforced" vg_wait_for 5000 has_chain vif8.0
+vg_check "(c) app--incoming enforced" vg_wait_for 5000 has_vif vif8.0
 vg_check "(c) app--incoming also gets 198.51.100.70" set_has vif8.0 198.51.100.70
 passes "(c) migration" app.70
 passes "(c) migration" incoming.70
 vg_expect_eq "(c) migration: no warning" 0 "$(warn_count 8 198.51.100.70)"
 # the same mac and address under a name that is not the same guest: conflict
 xs_vif 16 0 mac=$MA ip=198.51.100.70 bridge=xenbr0
-vg_check "(c) 'other' with app's mac enforced" vg_wait_for 5000 has_chain vif16.0
+vg_check "(c) 'other' with app's mac enforced" vg_wait_for 5000 has_vif vif16.0
 vg_check "(c) 'other' does not get 198.51.100.70" set_lacks vif16.0 198.51.100.70
 drops "(c) another name, same mac" other.70
 vg_check "(c) another name: warned" vg_wait_for 3000 warn_has 16 198.51.100.70 \
@@ -250,7 +246,7 @@ vg_expect_eq "(f) no warning" 0 "$(grep -c "XEN_DOMID=15 .*ADDRESS=" "$VG_DAEMON
 
 # Nothing repeats: every warning was logged once, however often we reconciled.
 xs_rm $BE/16
-vg_wait_for 5000 vg_not has_chain vif16.0
+vg_wait_for 5000 vg_not has_vif vif16.0
 dups=$(grep -F "MESSAGE_ID=$MSGID_CONFLICT" "$VG_DAEMON_LOG" | sort | uniq -d | wc -l)
 vg_expect_eq "no conflict warning logged twice" 0 "$dups"
 vg_expect_eq "conflict warnings: the 9 expected" 9 \

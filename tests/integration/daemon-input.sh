@@ -71,8 +71,8 @@ xenstore-write /local/domain/3/name web03 /local/domain/7/name web07
 xs_vif 3 0 mac=$M3 ip=192.0.2.3 bridge=xenbr0 type=vif state=4
 xs_vif 7 0 mac=$M7 ip=192.0.2.7 vifname=guest-web07 bridge=xenbr0 type=vif state=4
 vg_check "daemon starts" daemon_start
-vg_check "vif3.0 enforced" has_chain vif3.0
-vg_check "dom 7 (guest-web07) enforced" has_chain vif7.0
+vg_check "vif3.0 enforced" has_vif vif3.0
+vg_check "dom 7 (guest-web07) enforced" has_vif vif7.0
 VG_FROM=vif3.0
 vg_expect_eq "vif3.0: legitimate frame passes" 3 "$(legit3)"
 vg_expect_eq "vif3.0: spoof drops" 0 "$(spoof3)"
@@ -106,16 +106,16 @@ xs_refused() {
 	out=$(xs_vif "$@" 2>&1) && return 1
 	[[ $out == *"could not write path"* ]]
 }
-# map_has TEXT / map_lacks TEXT: the ports map lists (does not list) TEXT;
-# both fail when the map cannot be read.
+# map_has TEXT / map_lacks TEXT: the map of ports to their vif's counter
+# lists (does not list) TEXT; both fail when the map cannot be read.
 map_has() {
 	local m
-	m=$(world_host nft list map bridge "$VG_TABLE" ports) || return 1
+	m=$(world_host nft list map bridge "$VG_TABLE" port-counters) || return 1
 	grep -qF -- "$1" <<<"$m"
 }
 map_lacks() {
 	local m
-	m=$(world_host nft list map bridge "$VG_TABLE" ports) || return 1
+	m=$(world_host nft list map bridge "$VG_TABLE" port-counters) || return 1
 	! grep -qF -- "$1" <<<"$m"
 }
 xs_exists() {
@@ -142,7 +142,7 @@ bad_case() {
 	if [ "$chain" != - ]; then
 		vg_check "$desc: the error carries INTERFACE=$chain" \
 			error_names "$sel" "INTERFACE=$chain XEN_DOMID=$d "
-		vg_check "$desc: no chain $chain" vg_not has_chain "$chain"
+		vg_check "$desc: no chain $chain" vg_not has_vif "$chain"
 	fi
 	vg_expect_eq "$desc: the table is unchanged" "$SHAPE" "$(shape)"
 	if [ "$port" != - ]; then
@@ -269,7 +269,7 @@ bad_case "ip with newline, tab and CR" "XEN_DOMID=29 " vif29.0 vif29.0 29 \
 
 # --- a bad vif fixed: enforced, its error not repeated ---
 xs_vif 10 0 "mac=$(mac 10)"
-vg_check "fixed mac: vif10.0 gets enforced" vg_wait_for 5000 has_chain vif10.0
+vg_check "fixed mac: vif10.0 gets enforced" vg_wait_for 5000 has_vif vif10.0
 vg_check "fixed mac: the enforced entry is logged" \
 	grep -qF "enforced: mac $(mac 10), addresses 192.0.2.10 {MESSAGE_ID=8ea97c304aad412f86330343180baf00 INTERFACE=vif10.0" \
 	"$VG_DAEMON_LOG"
@@ -284,7 +284,7 @@ SHAPE=$(shape)
 n_removed=$(grep -cF 'removed: rules deleted {MESSAGE_ID=9b4999db09c84e98b4c440008863b41e INTERFACE=vif3.0' "$VG_DAEMON_LOG")
 xs_vif 3 0 mac=01:00:5e:00:00:03
 vg_check "enforced vif3.0 gets a multicast mac: its chain goes" \
-	vg_wait_for 5000 vg_not has_chain vif3.0
+	vg_wait_for 5000 vg_not has_vif vif3.0
 vg_check "... an error is logged" vg_wait_for 5000 has_err "XEN_DOMID=3 "
 vg_expect_eq "... exactly one error line" 1 "$(err_count "XEN_DOMID=3 ")"
 vg_check "... naming key and value" error_names "XEN_DOMID=3 " \
@@ -298,13 +298,13 @@ VG_FROM=vif3.0
 vg_expect_eq "... vif3.0 drops its formerly legitimate frame" 0 "$(legit3)"
 vg_check "... counted as fail-closed" fail_closed_grew "$fc"
 vg_check "... the daemon is still running" daemon_alive
-vg_check "... guest-web07 keeps its rules" map_has '"guest-web07" : jump vif7.0'
-vg_check "... vif10.0 keeps its rules" map_has '"vif10.0" : jump vif10.0'
+vg_check "... guest-web07 keeps its rules" map_has '"guest-web07" : "vif7.0"'
+vg_check "... vif10.0 keeps its rules" map_has '"vif10.0" : "vif10.0"'
 VG_FROM=guest-web07
 vg_expect_eq "... guest-web07 still passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M7 saddr=192.0.2.7 daddr=192.0.2.254)"
 xs_vif 3 0 mac=$M3
-vg_check "vif3.0 fixed again: enforced" vg_wait_for 5000 has_chain vif3.0
+vg_check "vif3.0 fixed again: enforced" vg_wait_for 5000 has_vif vif3.0
 VG_FROM=vif3.0
 vg_expect_eq "vif3.0 fixed again: legitimate frame passes" 3 "$(legit3)"
 vg_expect_eq "vif3.0 fixed again: spoof drops" 0 "$(spoof3)"
@@ -313,7 +313,7 @@ vg_expect_eq "vif3.0 fixed again: its error is not repeated" 1 "$(err_count "XEN
 
 # A new domain makes the daemon rescan everything: no error is repeated.
 xs_vif 30 0 "mac=$(mac 30)" ip=192.0.2.30 bridge=xenbr0
-vg_check "a new good vif after all that: enforced" vg_wait_for 5000 has_chain vif30.0
+vg_check "a new good vif after all that: enforced" vg_wait_for 5000 has_vif vif30.0
 sleep 0.2
 n=0
 for sel in "${BAD_SELS[@]}"; do
@@ -335,7 +335,7 @@ vg_expect_eq "log: no forged entry" 0 "$(grep -c '^vifguardd\[error\]: forged' "
 # A vif waiting for a port name gets it once the holder goes: dom 27 asked
 # for guest-web07, which dom 7 holds.
 xs_rm /local/domain/0/backend/vif/7
-vg_check "holder of guest-web07 gone: dom 27 takes the name" vg_wait_for 5000 has_chain vif27.0
+vg_check "holder of guest-web07 gone: dom 27 takes the name" vg_wait_for 5000 has_vif vif27.0
 VG_FROM=guest-web07
 vg_expect_eq "guest-web07 now passes dom 27's traffic" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src="$(mac 27)" saddr=192.0.2.27 daddr=192.0.2.254)"

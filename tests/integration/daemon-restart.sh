@@ -35,7 +35,7 @@ world_bg vif3.0 "$VG_FRAME" send -i eth0 -n 10000000 -g 50 ipv4-udp src=$M3 \
 spoofer=${VG_WORLD_PIDS[-1]}
 
 daemon_kill9
-vg_check "after SIGKILL the rules are still there" has_chain vif3.0
+vg_check "after SIGKILL the rules are still there" has_vif vif3.0
 # While the daemon is down: vif4.0 changes address, vif3.0 keeps spoofing,
 # vif5.0 appears, and dom 4's old address must stop working once we are back.
 xs_vif 4 0 ip=192.0.2.44
@@ -60,7 +60,7 @@ vg_expect_eq "after restart: the vif added while down is enforced" 3 \
 daemon_kill9
 xs_rm /local/domain/0/backend/vif/5
 vg_check "daemon restarted again" daemon_start
-vg_check "the vif removed while down lost its rules at startup" vg_not has_chain vif5.0
+vg_check "the vif removed while down lost its rules at startup" vg_not has_vif vif5.0
 vg_expect_eq "and its port is fail-closed" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M5 saddr=192.0.2.5 daddr=192.0.2.254)"
 

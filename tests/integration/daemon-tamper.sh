@@ -30,7 +30,8 @@ legit_passes() {
 	[ "$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.3 daddr=192.0.2.254)" = 3 ]
 }
 restored() {
-	has_chain vif3.0 && has_chain vif3.0-ip
+	has_vif vif3.0 && vif_has_mac vif3.0 $M3 && vif_allows vif3.0 192.0.2.3 &&
+		[ "$(world_host nft list chain bridge "$VG_TABLE" guest-ip | grep -c 'jump src-ip')" = 1 ]
 }
 
 # tamper DESC NFT-ARGS...: change our table behind the daemon's back, expect
@@ -50,14 +51,15 @@ tamper() {
 
 tamper "nft flush ruleset" flush ruleset
 tamper "delete the table" delete table bridge "$VG_TABLE"
-tamper "delete one rule's chain" flush chain bridge "$VG_TABLE" vif3.0-ip
+tamper "flush one of the fixed chains" flush chain bridge "$VG_TABLE" guest-ip
+tamper "delete the vif's mac element" delete element bridge "$VG_TABLE" macs "{ \"vif3.0\" . $M3 }"
 tamper "delete the vif's map element" delete element bridge "$VG_TABLE" ports '{ "vif3.0" }'
 tamper "add an accept rule" insert rule bridge "$VG_TABLE" prerouting accept
 vg_check "the foreign accept rule is gone" \
 	vg_not bash -c "ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE prerouting | grep -qx '[[:space:]]*accept'"
-tamper "add an element to an address set" add element bridge "$VG_TABLE" vif3.0-v4 '{ 192.0.2.99 }'
+tamper "add an element to an address set" add element bridge "$VG_TABLE" v4 "{ \"vif3.0\" . $M3 . 192.0.2.99 }"
 vg_check "the foreign element is gone" \
-	vg_not bash -c "ip netns exec $VG_WORLD-host nft list set bridge $VG_TABLE vif3.0-v4 | grep -q 192.0.2.99"
+	vg_not vif_allows vif3.0 192.0.2.99
 
 # Other tables are not ours: no reaction.
 before=$(log_count 'MESSAGE_ID=5ac1127ef4364460a4bf2c9c601f623d')
@@ -80,7 +82,7 @@ vg_check "broken config: still enforcing" spoof_blocked
 printf '[vifguard]\ntable = %s\n[protect]\naddresses = 192.0.2.33\n' "$VG_TABLE" >"$VG_CONF"
 kill -HUP "$VG_DAEMON_PID"
 vg_check "good config on SIGHUP: reloaded" daemon_wait_log 1 'Configuration reloaded'
-vg_wait_for 3000 vg_not bash -c "ip netns exec $VG_WORLD-host nft list set bridge $VG_TABLE vif3.0-v4 | grep -q 192.0.2.33"
+vg_wait_for 3000 vg_not vif_allows vif3.0 192.0.2.33
 vg_expect_eq "reloaded: a newly protected address is withheld" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.33 daddr=192.0.2.254)"
 vg_check "reloaded: legitimate traffic still passes" legit_passes

@@ -52,8 +52,8 @@ xsd_restart
 populate 192.0.2.33
 xs_vif 4 0 mac=$M4 ip=192.0.2.4 bridge=xenbr0
 vg_check "daemon reconnects" daemon_wait_log 1 'Reconnected to xenstore' 10000
-vg_wait_for 5000 has_chain vif4.0
-vg_check "resync: the new vif is enforced" has_chain vif4.0
+vg_wait_for 5000 has_vif vif4.0
+vg_check "resync: the new vif is enforced" has_vif vif4.0
 vg_expect_eq "resync: vif3.0's new address passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.33 daddr=192.0.2.254)"
 vg_expect_eq "resync: vif3.0's old address drops" 0 \
@@ -62,7 +62,7 @@ vg_check "resync is logged" grep -q 'MESSAGE_ID=7305865137334f18a98a5654882ae995
 
 # And the watch works on the new connection.
 xs_vif 3 0 ip=192.0.2.35
-vg_wait_for 3000 bash -c "ip netns exec $VG_WORLD-host nft list set bridge $VG_TABLE vif3.0-v4 | grep -q 192.0.2.35"
+vg_wait_for 3000 vif_allows vif3.0 192.0.2.35
 vg_expect_eq "after reconnect: changes are followed" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.35 daddr=192.0.2.254)"
 vg_check "clean stop" daemon_stop

@@ -87,9 +87,9 @@ vg_expect_eq "vif3.0: legitimate frame passes" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M3 saddr=192.0.2.3 daddr=192.0.2.200)"
 # one warm-up round trip of a pool vif (first allocations), then the baseline
 xs_vif 100 0 mac="$(pmac 100 0)" ip=198.51.100.1 bridge=xenbr0
-vg_wait_for 10000 has_chain vif100.0
+vg_wait_for 10000 has_vif vif100.0
 xs_rm $BE/100
-vg_wait_for 10000 vg_not has_chain vif100.0
+vg_wait_for 10000 vg_not has_vif vif100.0
 sleep 0.5
 RSS0=$(rss_kb)
 FDS0=$(n_fds)
@@ -165,7 +165,7 @@ for ((r = 0; r < ROUNDS + 2; r++)); do
 	# every 25 rounds, let the daemon catch up (bounded): it must not fall
 	# behind without limit, and it gets to see the intermediate states
 	if [ $((r % 25)) -eq 24 ]; then
-		vg_wait_for 60000 set_has "vif119.$((r % 3))-v6" "2001:db8:1::$(printf %x "$r")" ||
+		vg_wait_for 60000 vif_allows "vif119.$((r % 3))" "2001:db8:1::$(printf %x "$r")" ||
 			ok=0
 		# the peak RSS once 30% of the cycles are done (it levels off
 		# after ~3,000): the rest must not add to it (from 3,000 to
@@ -193,14 +193,14 @@ vg_expect_eq "vif3.0 claiming a pool address: 0 frames delivered" 0 "$(world_obs
 vg_check "daemon alive" daemon_alive
 last=$(((ROUNDS - 1) % 3))
 listing=$(world_host nft list table bridge "$VG_TABLE")
-# chains, sets and counters of the pool: only the final batch's
-orphans=$(grep -oE '(chain|set|counter) vif1[01][0-9]\.[0-9]+' <<<"$listing" |
+# counters, limits and elements of the pool: only the final batch's
+orphans=$(grep -oE '(counter|limit) vif1[01][0-9]\.[0-9]+' <<<"$listing" |
 	grep -vE "vif1[01][0-9]\.$last\$" | sort -u | wc -l)
-vg_expect_eq "no orphaned chain, set or counter of the pool" 0 "$orphans"
-vg_expect_eq "the final batch: $POOL vifs, 9 chains each" $((POOL * 9)) \
-	"$(grep -cE "^[[:space:]]*chain vif1[01][0-9]\.$last(-[a-z0-9]+)? \{" <<<"$listing")"
-vg_expect_eq "ports map: the final batch, vif3.0 and vif4.0 only" $((POOL + 2)) \
-	"$(world_host nft list map bridge "$VG_TABLE" ports | grep -oE '"[^"]+" : jump' | wc -l)"
+vg_expect_eq "no orphaned counter or limit of the pool" 0 "$orphans"
+vg_expect_eq "the final batch: $POOL vifs, a counter and a limit each" $((POOL * 2)) \
+	"$(grep -cE "^[[:space:]]*(counter|limit) vif1[01][0-9]\.$last \{" <<<"$listing")"
+vg_expect_eq "ports set: the final batch, vif3.0 and vif4.0 only" $((POOL + 2)) \
+	"$(world_host nft list set bridge "$VG_TABLE" ports | grep -oE '"[^"]+"' | wc -l)"
 vg_expect_eq "no element of a removed vif anywhere" 0 \
 	"$(grep -cE "vif1[01][0-9]\.[^$last]" <<<"$listing")"
 VG_FROM=vif3.0
@@ -229,11 +229,11 @@ t0=$(date +%s%N)
 ok=1
 for ((i = 0; i < RACE_CYCLES && ok; i++)); do
 	xs_vif 99 0 mac="$(pmac 99 0)" "ip=198.51.100.$((i % 40 + 101)) 192.0.2.3" bridge=xenbr0 &&
-		vg_wait_for 10000 set_has vif99.0-v4 "198.51.100.$((i % 40 + 101))" &&
+		vg_wait_for 10000 vif_allows "vif99.0" "198.51.100.$((i % 40 + 101))" &&
 		xs_vif 99 0 "ip=203.0.113.$((i % 40 + 101)) 192.0.2.3" &&
-		vg_wait_for 10000 set_has vif99.0-v4 "203.0.113.$((i % 40 + 101))" &&
+		vg_wait_for 10000 vif_allows "vif99.0" "203.0.113.$((i % 40 + 101))" &&
 		xs_rm $BE/99 &&
-		vg_wait_for 10000 vg_not has_chain vif99.0 || ok=0
+		vg_wait_for 10000 vg_not has_vif vif99.0 || ok=0
 done
 t1=$(date +%s%N)
 vg_check "race: $RACE_CYCLES add/change/remove cycles of vif99.0 applied one by one" test "$ok" = 1

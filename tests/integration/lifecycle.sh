@@ -64,7 +64,7 @@ vg_expect_eq "other vif untouched by the updates" 3 \
 vg_check "vif removed" engine del "$newmac"
 list=$(engine_list)
 vg_expect_eq "no trace of vif3.0 in the ruleset" 0 "$(grep -c -e 'vif3\.0' -e "$M2" -e 192.0.2.30 <<<"$list")"
-vg_expect_eq "vif4.0 still in the ruleset" 1 "$(grep -c 'chain vif4.0 {' <<<"$list")"
+vg_expect_eq "vif4.0 still in the ruleset" 1 "$(grep -c 'counter vif4.0 {' <<<"$list")"
 vg_expect_eq "removed vif's port is fail-closed" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M2 saddr=192.0.2.30 daddr=192.0.2.254)"
 vg_check "a second removal fails loudly" bash -c "! ip netns exec $VG_WORLD-host $VG_APPLY -t $VG_TABLE del $newmac 2>/dev/null"
@@ -92,11 +92,11 @@ clash=$(engine_vifs clash '3 0 mac='$M' vifname=clash ip=192.0.2.3' \
 	'4 0 mac=00:16:3e:00:04:00 ip=192.0.2.4')
 err=$(engine sync "$clash" 2>&1 >/dev/null)
 vg_check "the sync with a clashing vif still applies the others" \
-	bash -c "ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif4.0 >/dev/null"
+	bash -c "ip netns exec $VG_WORLD-host nft list counter bridge $VG_TABLE vif4.0 >/dev/null"
 vg_check "the clashing vif is named in the error ($err)" grep -q 'vif8.0 (clash)' <<<"$err"
 vg_check "the clashing vif has no rules" \
-	bash -c "! ip netns exec $VG_WORLD-host nft list chain bridge $VG_TABLE vif8.0 2>/dev/null"
+	bash -c "! ip netns exec $VG_WORLD-host nft list counter bridge $VG_TABLE vif8.0 2>/dev/null"
 vg_expect_eq "the port stays with the first vif" 1 \
-	"$(engine_list | grep -c '"clash" : jump vif3.0')"
+	"$(world_host nft list map bridge "$VG_TABLE" port-counters | grep -c '"clash" : "vif3.0"')"
 
 vg_done

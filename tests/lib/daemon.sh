@@ -116,9 +116,56 @@ log_count() {
 	grep -c -- "$1" "$VG_DAEMON_LOG"
 }
 
-# has_chain NAME: our table has that chain.
-has_chain() {
-	world_host nft list chain bridge "$VG_TABLE" "$1" >/dev/null 2>&1
+# has_vif ID: the vif's rules are in the kernel (its counter "vif<d>.<n>"
+# exists: it comes with the vif's elements and goes with them).
+has_vif() {
+	world_host nft list counter bridge "$VG_TABLE" "$1" >/dev/null 2>&1
+}
+
+# vif_allows PORT ADDR: the kernel lets PORT use ADDR as an exact source
+# address: set v4 (or v6) holds "PORT" . <its mac> . ADDR.  (No
+# "nft ... | grep -q": under pipefail, nft killed by SIGPIPE after an early
+# match fails the check.)
+vif_allows() {
+	local fam=v4 l
+	case "$2" in *:*) fam=v6 ;; esac
+	l=$(world_host nft list set bridge "$VG_TABLE" "$fam" 2>/dev/null) || return 1
+	grep -qE -- "\"$1\" \. [0-9a-f:]{17} \. ${2//./\\.}([ ,]|\$)" <<<"$l"
+}
+
+# vif_addrs ID: every address vif ID (vif<domid>.<devid>) may use as a
+# source, one per line: exact ones as ADDR, prefixes as NET/LEN (from the
+# elements of its ports in v4, v6 and v4-<len>, v6-<len>).
+vif_addrs() {
+	local ports
+	ports=$(world_host nft list map bridge "$VG_TABLE" port-counters 2>/dev/null |
+		grep -oE "\"[^\"]+\" : \"$1\"" | sed -E 's/^"([^"]+)".*/\1/') || return 1
+	[ -n "$ports" ] || return 0
+	world_host nft list table bridge "$VG_TABLE" 2>/dev/null | awk -v ports="$ports" '
+	BEGIN { n = split(ports, p, "\n"); for (i = 1; i <= n; i++) want["\"" p[i] "\""] = 1 }
+	($1 == "set" || $1 == "map") && $NF == "{" { set = $2; inel = 0; next }
+	{
+		line = $0
+		if (line ~ /elements = \{/) { inel = 1; sub(/.*elements = \{/, "", line) }
+		if (!inel) next
+		if (line ~ /\}/) inel = 0
+		gsub(/[{}]/, "", line)
+		k = split(line, parts, ",")
+		for (i = 1; i <= k; i++) {
+			e = parts[i]; gsub(/^[ \t]+|[ \t]+$/, "", e)
+			m = split(e, f, / \. /)
+			if (!(f[1] in want)) continue
+			if ((set == "v4" || set == "v6") && m == 3) print f[3]
+			else if (set ~ /^v[46]-[0-9]+$/ && m == 2) { l = set; sub(/^v[46]-/, "", l); print f[2] "/" l }
+		}
+	}' | sort -u
+}
+
+# vif_has_mac PORT MAC: the kernel holds MAC as the port's mac.
+vif_has_mac() {
+	local l
+	l=$(world_host nft list set bridge "$VG_TABLE" macs 2>/dev/null) || return 1
+	grep -qF -- "\"$1\" . $2" <<<"$l"
 }
 
 # daemon_wait_notify COUNT PATTERN [TIMEOUT_MS]: sd_notify messages seen.

@@ -117,36 +117,47 @@ static void test_batch_walk(void)
 	plan_done(&p);
 }
 
-/* Deleting a vif deletes what adding it created, chains in dependency order. */
+/* Deleting a vif deletes what adding it created: the same sets touched,
+ * @ports first, the objects last; an update touches only what differs. */
 static void test_del_mirrors_add(void)
 {
 	struct policy pol;
-	struct plan a, d;
-	struct vif v;
-	size_t n_chains_add = 0, n_chains_del = 0, n_sets_add = 0, n_sets_del = 0;
+	struct plan a, d, u;
+	struct vif v, w;
+	size_t n_elems_add = 0, n_elems_del = 0;
 
 	policy_default(&pol);
 	make_vif(&v, 9, "192.0.2.9");
+	make_vif(&w, 9, "192.0.2.10");
 	plan_init(&a, "t");
 	plan_init(&d, "t");
-	CHECK(ruleset_vif_add(&pol, &v, 0, &a) == 0);
-	CHECK(ruleset_vif_del(&pol, &v, 0, &d) == 0);
+	plan_init(&u, "t");
+	CHECK(ruleset_vif_add(&pol, &v, NULL, 0, &a) == 0);
+	CHECK(ruleset_vif_del(&pol, &v, NULL, 0, &d) == 0);
 	for (size_t i = 0; i < a.n_ops; i++) {
-		n_chains_add += a.ops[i].obj == PLAN_CHAIN;
-		n_sets_add += a.ops[i].obj == PLAN_SET;
+		CHECK(!a.ops[i].del);
+		CHECK(a.ops[i].obj == PLAN_ELEMS || a.ops[i].obj == PLAN_OBJECT);
+		n_elems_add += a.ops[i].obj == PLAN_ELEMS;
 	}
 	for (size_t i = 0; i < d.n_ops; i++) {
 		CHECK(d.ops[i].del);
-		n_chains_del += d.ops[i].obj == PLAN_CHAIN;
-		n_sets_del += d.ops[i].obj == PLAN_SET;
+		n_elems_del += d.ops[i].obj == PLAN_ELEMS;
 	}
-	CHECK(n_chains_add == n_chains_del);
-	CHECK(n_sets_add == n_sets_del);
-	/* the map elements go first, the main chain before the ones it jumps to */
+	CHECK(n_elems_add == n_elems_del && n_elems_add >= 6);
+	/* the port leaves first and comes last; objects outlive their map elements */
+	CHECK(a.ops[0].obj == PLAN_OBJECT);
+	CHECK(a.ops[a.n_ops - 1].obj == PLAN_ELEMS && strcmp(a.ops[a.n_ops - 1].name, "ports") == 0);
 	CHECK(d.ops[0].obj == PLAN_ELEMS && strcmp(d.ops[0].name, "ports") == 0);
-	CHECK(d.ops[1].obj == PLAN_CHAIN && strcmp(d.ops[1].name, "vif9.0") == 0);
+	CHECK(d.ops[d.n_ops - 1].obj == PLAN_OBJECT);
+	/* 192.0.2.9 -> 192.0.2.10: one element out of v4, one in, nothing else */
+	CHECK(ruleset_vif_del(&pol, &v, &w, 0, &u) == 0);
+	CHECK(ruleset_vif_add(&pol, &w, &v, 0, &u) == 0);
+	CHECK(u.n_ops == 2);
+	CHECK(u.ops[0].del && strcmp(u.ops[0].name, "v4") == 0 && strstr(u.ops[0].text, "192.0.2.9"));
+	CHECK(!u.ops[1].del && strcmp(u.ops[1].name, "v4") == 0 && strstr(u.ops[1].text, "192.0.2.10"));
 	plan_done(&a);
 	plan_done(&d);
+	plan_done(&u);
 }
 
 struct acks {
