@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <ifaddrs.h>
 #include <limits.h>
 #include <net/if.h>
@@ -54,16 +55,19 @@ struct entry {
 	bool present; /* backend directory exists */
 	bool dirty; /* re-read from xenstore */
 	enum entry_state state;
-	char error[sizeof(((struct vif_error *)0)->text)];
+	/* Texts are allocated only when there is something to say (NULL: ""),
+	 * vifs only as large as their addresses (vif_store): an entry is a few
+	 * hundred bytes, not the 5 kB fixed-size copies would take. */
+	char *error; /* why it is rejected or failed */
 	char domain_name[72];
 	bool valid; /* desired holds a validated vif */
-	struct vif desired;
+	struct vif *desired;
 	bool applied_valid; /* the kernel has rules for applied */
-	struct vif applied;
+	struct vif *applied;
 	/* what was last reported, to log changes only */
-	char reported_withheld[512];
+	char *reported_withheld;
 	/* for the status file: "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
-	char withheld_desc[768];
+	char *withheld_desc;
 	/* the port name this device claims, valid or not (see check_port_names) */
 	char claim_name[IFNAMSIZ];
 	bool has_custom_name;
@@ -73,8 +77,62 @@ struct entry {
 	uint64_t drop_window_usec;
 	unsigned int drop_logged;
 	unsigned int drop_suppressed;
-	char reported_error[sizeof(((struct vif_error *)0)->text)];
+	char *reported_error;
 };
+
+static const char *str(const char *s)
+{
+	return s ? s : "";
+}
+
+/* *slot = a copy of v ("" and NULL: none).  On OOM the text is lost, which
+ * only costs a log line or a status field. */
+static void str_set(char **slot, const char *v)
+{
+	if (*slot && v && strcmp(*slot, v) == 0)
+		return;
+	free(*slot);
+	*slot = v && v[0] ? strdup(v) : NULL;
+}
+
+static void str_setf(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void str_setf(char **slot, const char *fmt, ...)
+{
+	char buf[sizeof(((struct vif_error *)0)->text)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	str_set(slot, buf);
+}
+
+/* *slot = a copy of v sized to its addresses.  Only the fields up to
+ * addrs[n_addrs] exist: never copy such a vif by value. */
+static int vif_store(struct vif **slot, const struct vif *v)
+{
+	size_t size = offsetof(struct vif, addrs) + v->n_addrs * sizeof(v->addrs[0]);
+	struct vif *n = realloc(*slot, size);
+
+	if (!n)
+		return -ENOMEM;
+	memcpy(n, v, size);
+	*slot = n;
+	return 0;
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	free(e->error);
+	free(e->desired);
+	free(e->applied);
+	free(e->reported_withheld);
+	free(e->withheld_desc);
+	free(e->reported_error);
+	free(e);
+}
 
 struct manager {
 	sd_event *event;
@@ -129,7 +187,7 @@ static struct entry *entry_find_port(struct manager *m, const char *port)
 		const struct entry *e = m->entries[i];
 
 		if (e->applied_valid &&
-		    (strcmp(e->applied.name, port) == 0 || strcmp(e->applied.emu_name, port) == 0))
+		    (strcmp(e->applied->name, port) == 0 || strcmp(e->applied->emu_name, port) == 0))
 			return m->entries[i];
 	}
 	return NULL;
@@ -164,7 +222,7 @@ static struct entry *entry_get(struct manager *m, uint32_t domid, uint32_t devid
 
 static void entry_drop(struct manager *m, size_t i)
 {
-	free(m->entries[i]);
+	entry_free(m->entries[i]);
 	m->entries[i] = m->entries[--m->n_entries];
 }
 
@@ -172,9 +230,9 @@ static void entry_drop(struct manager *m, size_t i)
 static void entry_log_vif(const struct entry *e, struct log_vif *lv, char *name, size_t len)
 {
 	if (e->valid)
-		snprintf(name, len, "%s", e->desired.name);
+		snprintf(name, len, "%s", e->desired->name);
 	else if (e->applied_valid)
-		snprintf(name, len, "%s", e->applied.name);
+		snprintf(name, len, "%s", e->applied->name);
 	else
 		snprintf(name, len, "vif%u.%u", e->domid, e->devid);
 	*lv = (struct log_vif){ .interface = name, .domid = e->domid, .devid = e->devid,
@@ -348,6 +406,7 @@ static int entry_refresh(struct manager *m, struct entry *e)
 	struct vif_keys view;
 	struct vif_error err;
 	bool exists = false;
+	struct vif v;
 	int r;
 
 	e->dirty = false;
@@ -378,16 +437,22 @@ static int entry_refresh(struct manager *m, struct entry *e)
 		snprintf(e->claim_name, sizeof(e->claim_name), "%s", view.vifname);
 	else
 		snprintf(e->claim_name, sizeof(e->claim_name), "vif%u.%u", e->domid, e->devid);
-	r = vif_from_keys(e->domid, e->devid, &view, &m->pol.limits, &e->desired, &err);
+	r = vif_from_keys(e->domid, e->devid, &view, &m->pol.limits, &v, &err);
 	free(keys);
 	if (r < 0) {
 		e->valid = false;
 		e->state = ENTRY_REJECTED;
-		snprintf(e->error, sizeof(e->error), "%s", err.text);
+		str_set(&e->error, err.text);
+		return 0;
+	}
+	if (vif_store(&e->desired, &v) < 0) {
+		e->valid = false;
+		e->state = ENTRY_REJECTED;
+		str_set(&e->error, "out of memory");
 		return 0;
 	}
 	e->valid = true;
-	e->error[0] = 0;
+	str_set(&e->error, NULL);
 	if (e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED)
 		e->state = ENTRY_PENDING; /* fixed input: try again */
 	return 0;
@@ -438,7 +503,12 @@ static void reject(struct entry *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(e->error, sizeof(e->error), fmt, ap);
+	{
+		char buf[sizeof(((struct vif_error *)0)->text)];
+
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		str_set(&e->error, buf);
+	}
 	va_end(ap);
 	e->valid = false;
 	e->state = ENTRY_REJECTED;
@@ -504,8 +574,8 @@ static void check_port_names(struct manager *m)
 		if (!o->present)
 			continue;
 		claims[n++] = (struct claim){ .name = o->claim_name, .rank = o->rank, .e = o };
-		if (o->valid && o->desired.emu_name[0])
-			claims[n++] = (struct claim){ .name = o->desired.emu_name, .rank = o->rank,
+		if (o->valid && o->desired->emu_name[0])
+			claims[n++] = (struct claim){ .name = o->desired->emu_name, .rank = o->rank,
 						      .e = o };
 	}
 	qsort(claims, n, sizeof(*claims), claim_cmp);
@@ -516,8 +586,8 @@ static void check_port_names(struct manager *m)
 
 		if (!e->valid)
 			continue;
-		names[0] = e->desired.name;
-		names[1] = e->desired.emu_name;
+		names[0] = e->desired->name;
+		names[1] = e->desired->emu_name;
 		for (int k = 0; k < 2 && e->valid; k++) {
 			const struct entry *o;
 
@@ -569,7 +639,7 @@ static size_t bridge_addrs(struct manager *m, struct vif_addr *out, size_t max)
 			continue;
 		for (size_t i = 0; i < m->n_entries && !used; i++)
 			used = m->entries[i]->valid &&
-			       strcmp(m->entries[i]->desired.bridge, p->ifa_name) == 0;
+			       strcmp(m->entries[i]->desired->bridge, p->ifa_name) == 0;
 		if (!used)
 			continue;
 		out[n] = (struct vif_addr){ .family = p->ifa_addr->sa_family };
@@ -601,9 +671,11 @@ static bool withheld_reported(const char *reported, const char *a)
 	return false;
 }
 
-/* Decide every vif's addresses; log what changed.  out[i] belongs to
- * entries[i] (valid entries only). */
-static int decide(struct manager *m, struct resolve_out *out)
+/* Decide every vif's addresses; log what changed.  of[i] points to
+ * entries[i]'s answer (NULL unless valid), inside *buf, which the caller
+ * frees.  (Pointers, not copies: an answer has room for 64 withheld
+ * addresses, 5.7 kB; copying 4,000 of them per event costs milliseconds.) */
+static int decide(struct manager *m, const struct resolve_out **of, struct resolve_out **buf)
 {
 	struct vif_addr prot[POLICY_PROTECTED_MAX + 64];
 	struct resolve_in *in;
@@ -622,13 +694,15 @@ static int decide(struct manager *m, struct resolve_out *out)
 		r = -ENOMEM;
 		goto out;
 	}
+	for (size_t i = 0; i < m->n_entries; i++)
+		of[i] = NULL;
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *e = m->entries[i];
 
-		e->withheld_desc[0] = 0;
+		str_set(&e->withheld_desc, NULL);
 		if (!e->valid)
 			continue;
-		in[n] = (struct resolve_in){ .vif = &e->desired, .domain_name = e->domain_name,
+		in[n] = (struct resolve_in){ .vif = e->desired, .domain_name = e->domain_name,
 					     .rank = e->rank };
 		idx[n++] = i;
 	}
@@ -637,13 +711,12 @@ static int decide(struct manager *m, struct resolve_out *out)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		struct entry *e = m->entries[idx[k]];
-		char text[512] = "", name[IFNAMSIZ + 8];
+		char text[512] = "", name[IFNAMSIZ + 8], desc[768] = "";
 		struct log_vif lv;
 		size_t tl = 0;
 
-		out[idx[k]] = res[k];
+		of[idx[k]] = &res[k];
 		entry_log_vif(e, &lv, name, sizeof(name));
-		e->withheld_desc[0] = 0;
 		for (size_t w = 0, dl = 0; w < res[k].n_withheld; w++) {
 			const struct resolve_withheld *wh = &res[k].withheld[w];
 			char a[VIF_ADDR_STRLEN], p[VIF_ADDR_STRLEN];
@@ -655,22 +728,21 @@ static int decide(struct manager *m, struct resolve_out *out)
 			if (wh->why == RESOLVE_WHY_CONFLICT) {
 				const struct entry *o = m->entries[idx[wh->other]];
 
-				dl += (size_t)snprintf(e->withheld_desc + dl,
-						       sizeof(e->withheld_desc) - dl,
+				dl += (size_t)snprintf(desc + dl, sizeof(desc) - dl,
 						       "%s%s conflict %s/%s/%u", w ? "; " : "", a,
-						       o->desired.name,
+						       o->desired->name,
 						       o->domain_name[0] ? o->domain_name : "-",
 						       o->domid);
 			} else {
 				vif_addr_to_string(&wh->protected_addr, p, sizeof(p));
-				dl += (size_t)snprintf(e->withheld_desc + dl,
-						       sizeof(e->withheld_desc) - dl,
+				dl += (size_t)snprintf(desc + dl, sizeof(desc) - dl,
 						       "%s%s protected %s", w ? "; " : "", a, p);
 			}
-			if (dl >= sizeof(e->withheld_desc))
-				dl = sizeof(e->withheld_desc) - 1;
+			if (dl >= sizeof(desc))
+				dl = sizeof(desc) - 1;
 		}
-		if (strcmp(text, e->reported_withheld) == 0)
+		str_set(&e->withheld_desc, desc);
+		if (strcmp(text, str(e->reported_withheld)) == 0)
 			continue;
 		/* log each withheld address once, with who holds it */
 		for (size_t w = 0; w < res[k].n_withheld; w++) {
@@ -678,14 +750,14 @@ static int decide(struct manager *m, struct resolve_out *out)
 			char a[VIF_ADDR_STRLEN], p[VIF_ADDR_STRLEN];
 
 			vif_addr_to_string(&wh->addr, a, sizeof(a));
-			if (withheld_reported(e->reported_withheld, a))
+			if (withheld_reported(str(e->reported_withheld), a))
 				continue;
 			if (wh->why == RESOLVE_WHY_CONFLICT) {
 				const struct entry *o = m->entries[idx[wh->other]];
 
 				log_vif(LOG_WARNING, &lv, MSGID_CONFLICT, a,
 					"address %s withheld: it belongs to %s (%s, dom %u)", a,
-					o->desired.name, o->domain_name[0] ? o->domain_name : "?",
+					o->desired->name, o->domain_name[0] ? o->domain_name : "?",
 					o->domid);
 			} else {
 				vif_addr_to_string(&wh->protected_addr, p, sizeof(p));
@@ -693,12 +765,16 @@ static int decide(struct manager *m, struct resolve_out *out)
 					"address %s withheld: protected (%s)", a, p);
 			}
 		}
-		snprintf(e->reported_withheld, sizeof(e->reported_withheld), "%s", text);
+		str_set(&e->reported_withheld, text);
 	}
 out:
 	free(in);
 	free(idx);
-	free(res);
+	if (r < 0) {
+		free(res);
+		res = NULL;
+	}
+	*buf = res;
 	return r;
 }
 
@@ -741,7 +817,7 @@ static void write_status(struct manager *m)
 		m->xw ? xenwatch_root(m->xw) : "(xenstore unreachable)");
 	for (size_t i = 0; i < m->n_entries; i++) {
 		const struct entry *e = m->entries[i];
-		const struct vif *v = e->applied_valid ? &e->applied : e->valid ? &e->desired : NULL;
+		const struct vif *v = e->applied_valid ? e->applied : e->valid ? e->desired : NULL;
 		char buf[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], id[32];
 
 		if (!e->present)
@@ -759,12 +835,12 @@ static void write_status(struct manager *m)
 			put_field(f, "mac", buf);
 			put_field(f, "bridge", v->bridge);
 		}
-		addrs_to_string(e->applied_valid ? e->applied.addrs : NULL,
-				e->applied_valid ? e->applied.n_addrs : 0, buf, sizeof(buf));
+		addrs_to_string(e->applied_valid ? e->applied->addrs : NULL,
+				e->applied_valid ? e->applied->n_addrs : 0, buf, sizeof(buf));
 		put_field(f, "allowed", e->applied_valid ? buf : "");
-		put_field(f, "withheld", e->withheld_desc);
+		put_field(f, "withheld", str(e->withheld_desc));
 		put_field(f, "error", e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED
-					      ? e->error
+					      ? str(e->error)
 					      : "");
 		fputc('\n', f);
 	}
@@ -797,16 +873,16 @@ static void log_rejections(struct manager *m)
 		struct log_vif lv;
 
 		if (!e->present || (e->state != ENTRY_REJECTED && e->state != ENTRY_FAILED)) {
-			e->reported_error[0] = 0;
+			str_set(&e->reported_error, NULL);
 			continue;
 		}
-		if (strcmp(e->reported_error, e->error) == 0)
+		if (strcmp(str(e->reported_error), str(e->error)) == 0)
 			continue;
 		entry_log_vif(e, &lv, name, sizeof(name));
 		log_vif(LOG_ERR, &lv, e->state == ENTRY_FAILED ? MSGID_KERNEL_REJECTED
 							       : MSGID_VIF_REJECTED,
-			NULL, "%s; its ports stay fail-closed", e->error);
-		snprintf(e->reported_error, sizeof(e->reported_error), "%s", e->error);
+			NULL, "%s; its ports stay fail-closed", str(e->error));
+		str_set(&e->reported_error, e->error);
 	}
 }
 
@@ -819,13 +895,13 @@ static void log_applied(struct entry *e, bool added, bool removed)
 	if (added) {
 		char mac[18];
 
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e->applied.mac[0],
-			 e->applied.mac[1], e->applied.mac[2], e->applied.mac[3], e->applied.mac[4],
-			 e->applied.mac[5]);
-		addrs_to_string(e->applied.addrs, e->applied.n_addrs, addrs, sizeof(addrs));
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e->applied->mac[0],
+			 e->applied->mac[1], e->applied->mac[2], e->applied->mac[3], e->applied->mac[4],
+			 e->applied->mac[5]);
+		addrs_to_string(e->applied->addrs, e->applied->n_addrs, addrs, sizeof(addrs));
 		log_vif(LOG_NOTICE, &lv, MSGID_VIF_ENFORCED, NULL,
 			"enforced: mac %s, addresses %s%s%s", mac, addrs,
-			e->applied.emu_name[0] ? ", also on " : "", e->applied.emu_name);
+			e->applied->emu_name[0] ? ", also on " : "", e->applied->emu_name);
 	} else if (removed) {
 		log_vif(LOG_NOTICE, &lv, MSGID_VIF_REMOVED, NULL, "removed: rules deleted");
 	}
@@ -837,7 +913,7 @@ static void ensure_bridges(struct manager *m)
 	size_t n_done = 0;
 
 	for (size_t i = 0; i < m->n_entries; i++) {
-		const char *br = m->entries[i]->valid ? m->entries[i]->desired.bridge : "";
+		const char *br = m->entries[i]->valid ? m->entries[i]->desired->bridge : "";
 		bool seen = false;
 		int r;
 
@@ -865,7 +941,7 @@ static void ensure_bridges(struct manager *m)
 static int full_sync(struct manager *m, const char *why);
 
 /* The incremental path: one transaction with every vif's changes. */
-static int write_changes(struct manager *m, struct resolve_out *res)
+static int write_changes(struct manager *m, const struct resolve_out **of)
 {
 	bool *excluded = calloc(m->n_entries + 1, sizeof(bool));
 	int r = 0;
@@ -884,9 +960,9 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 			struct entry *e = m->entries[i];
 
 			if (e->applied_valid)
-				ruleset_shape_add(&m->pol, &sh_old, &e->applied);
+				ruleset_shape_add(&m->pol, &sh_old, e->applied);
 			if (e->valid && !excluded[i])
-				ruleset_shape_add(&m->pol, &sh_new, &res[i].effective);
+				ruleset_shape_add(&m->pol, &sh_new, &of[i]->effective);
 		}
 		r = ruleset_shape_begin(&sh_old, &sh_new, &p);
 		/* every delete before any add: a port name (a @ports element)
@@ -897,8 +973,8 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 			for (size_t i = 0; i < m->n_entries && r == 0; i++) {
 				struct entry *e = m->entries[i];
 				const struct vif *target =
-					e->valid && !excluded[i] ? &res[i].effective : NULL;
-				const struct vif *applied = e->applied_valid ? &e->applied : NULL;
+					e->valid && !excluded[i] ? &of[i]->effective : NULL;
+				const struct vif *applied = e->applied_valid ? e->applied : NULL;
 				bool differs = !target || !applied || !vif_equal(target, applied);
 
 				if (!differs)
@@ -921,9 +997,9 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 			for (size_t i = 0; i < m->n_entries; i++) {
 				struct entry *e = m->entries[i];
 				const struct vif *target =
-					e->valid && !excluded[i] ? &res[i].effective : NULL;
+					e->valid && !excluded[i] ? &of[i]->effective : NULL;
 				bool changed = target ? (!e->applied_valid ||
-							 !vif_equal(target, &e->applied))
+							 !vif_equal(target, e->applied))
 						      : e->applied_valid;
 
 				if (!changed) {
@@ -931,8 +1007,13 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 						e->state = ENTRY_ENFORCED;
 					continue;
 				}
-				if (target) {
-					e->applied = *target;
+				if (target && vif_store(&e->applied, target) < 0) {
+					/* the kernel has it, we cannot remember it:
+					 * a full sync sorts it out */
+					m->need_full_sync = true;
+					m->full_sync_reason = "out of memory";
+					e->applied_valid = false;
+				} else if (target) {
 					e->applied_valid = true;
 					e->state = ENTRY_ENFORCED;
 					log_applied(e, true, false);
@@ -959,8 +1040,7 @@ static int write_changes(struct manager *m, struct resolve_out *res)
 		 * old rules (if any) go, so it is fail-closed, not stale */
 		excluded[err.owner] = true;
 		m->entries[err.owner]->state = ENTRY_FAILED;
-		snprintf(m->entries[err.owner]->error, sizeof(m->entries[err.owner]->error),
-			 "the kernel refused its rules: %s%s%s", strerror(-r),
+		str_setf(&m->entries[err.owner]->error, "the kernel refused its rules: %s%s%s", strerror(-r),
 			 err.msg[0] ? ": " : "", err.msg);
 		r = 0;
 	}
@@ -1010,22 +1090,23 @@ static void resync_later(struct manager *m, const char *why)
 
 static int full_sync(struct manager *m, const char *why)
 {
-	struct resolve_out *res = calloc(m->n_entries + 1, sizeof(*res));
+	const struct resolve_out **of = calloc(m->n_entries + 1, sizeof(*of));
 	bool *skip = calloc(m->n_entries + 1, sizeof(bool));
 	struct vif *vifs = calloc(m->n_entries + 1, sizeof(*vifs));
+	struct resolve_out *res = NULL;
 	uint32_t gen_before = 0, gen_after = 0;
 	bool gen_known;
 	int r = -ENOMEM;
 
-	if (!res || !skip || !vifs)
+	if (!of || !skip || !vifs)
 		goto out;
-	r = decide(m, res);
+	r = decide(m, of, &res);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < m->n_entries; i++) {
 		skip[i] = !m->entries[i]->valid;
 		if (!skip[i])
-			vifs[i] = res[i].effective;
+			vifs[i] = of[i]->effective;
 	}
 	/* our own notifications would flood the monitor: not listening while
 	 * we replace the table.  A change someone else makes meanwhile would go
@@ -1046,8 +1127,7 @@ static int full_sync(struct manager *m, const char *why)
 			break;
 		skip[err.owner] = true;
 		m->entries[err.owner]->state = ENTRY_FAILED;
-		snprintf(m->entries[err.owner]->error, sizeof(m->entries[err.owner]->error),
-			 "the kernel refused its rules: %s%s%s", strerror(-r),
+		str_setf(&m->entries[err.owner]->error, "the kernel refused its rules: %s%s%s", strerror(-r),
 			 err.msg[0] ? ": " : "", err.msg);
 	}
 	if (m->mon)
@@ -1068,8 +1148,13 @@ static int full_sync(struct manager *m, const char *why)
 				log_applied(e, false, true);
 			continue;
 		}
-		changed = !had || !vif_equal(&vifs[i], &e->applied);
-		e->applied = vifs[i];
+		changed = !had || !vif_equal(&vifs[i], e->applied);
+		if (vif_store(&e->applied, &vifs[i]) < 0) {
+			e->applied_valid = false;
+			m->need_full_sync = true;
+			m->full_sync_reason = "out of memory";
+			continue;
+		}
 		e->applied_valid = true;
 		e->state = ENTRY_ENFORCED;
 		if (changed)
@@ -1086,9 +1171,13 @@ static int full_sync(struct manager *m, const char *why)
 		m->resync_delay_ms = 0;
 	}
 out:
+	free(of);
 	free(res);
 	free(skip);
 	free(vifs);
+	/* a full sync's plan is many small blocks: give them back to the
+	 * kernel instead of keeping the peak for the life of the daemon */
+	malloc_trim(0);
 	return r;
 }
 
@@ -1136,7 +1225,8 @@ static void forget_gone(struct manager *m)
 
 static int reconcile(struct manager *m)
 {
-	struct resolve_out *res;
+	const struct resolve_out **of;
+	struct resolve_out *res = NULL;
 	int r;
 
 	if (!m->xw)
@@ -1149,12 +1239,13 @@ static int reconcile(struct manager *m)
 	if (m->need_full_sync) {
 		r = full_sync(m, m->full_sync_reason ? m->full_sync_reason : "startup");
 	} else {
-		res = calloc(m->n_entries + 1, sizeof(*res));
-		if (!res)
+		of = calloc(m->n_entries + 1, sizeof(*of));
+		if (!of)
 			return -ENOMEM;
-		r = decide(m, res);
+		r = decide(m, of, &res);
 		if (r == 0)
-			r = write_changes(m, res);
+			r = write_changes(m, of);
+		free(of);
 		free(res);
 	}
 	ensure_bridges(m);
@@ -1327,8 +1418,8 @@ static const struct entry *owner_of(struct manager *m, const struct entry *self,
 
 		if (o == self || !o->applied_valid)
 			continue;
-		for (size_t k = 0; k < o->applied.n_addrs; k++)
-			if (resolve_addrs_overlap(&o->applied.addrs[k], a))
+		for (size_t k = 0; k < o->applied->n_addrs; k++)
+			if (resolve_addrs_overlap(&o->applied->addrs[k], a))
 				return o;
 	}
 	return NULL;
@@ -1378,7 +1469,7 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 		return;
 	}
 	e->drop_logged++;
-	if (explain_frame(&f, &m->pol, e->applied_valid ? &e->applied : NULL, &ex) < 0)
+	if (explain_frame(&f, &m->pol, e->applied_valid ? e->applied : NULL, &ex) < 0)
 		return;
 	if (ex.has_claim) {
 		const struct entry *o = owner_of(m, e, &ex.claim);
@@ -1386,7 +1477,7 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 		vif_addr_to_string(&ex.claim, claim, sizeof(claim));
 		if (o)
 			snprintf(who, sizeof(who), ", owned by %s (%s, dom %u)",
-				 o->applied.name, o->domain_name[0] ? o->domain_name : "?", o->domid);
+				 o->applied->name, o->domain_name[0] ? o->domain_name : "?", o->domid);
 		else if (is_protected(m, &ex.claim))
 			snprintf(who, sizeof(who), ", a protected address");
 	}
@@ -1477,7 +1568,7 @@ struct manager *manager_free(struct manager *m)
 	nfwriter_free(m->nw);
 	nfmon_free(m->mon);
 	for (size_t i = 0; i < m->n_entries; i++)
-		free(m->entries[i]);
+		entry_free(m->entries[i]);
 	free(m->entries);
 	free(m);
 	return NULL;
@@ -1512,7 +1603,8 @@ fail:
 
 int manager_print_ruleset(struct manager *m)
 {
-	struct resolve_out *res;
+	const struct resolve_out **of;
+	struct resolve_out *res = NULL;
 	struct vif *vifs;
 	bool *skip;
 	struct plan p;
@@ -1524,20 +1616,20 @@ int manager_print_ruleset(struct manager *m)
 		r = entry_refresh(m, m->entries[i]);
 	if (r < 0)
 		return log_error_errno(r, "Reading xenstore failed: %m");
-	res = calloc(m->n_entries + 1, sizeof(*res));
+	of = calloc(m->n_entries + 1, sizeof(*of));
 	vifs = calloc(m->n_entries + 1, sizeof(*vifs));
 	skip = calloc(m->n_entries + 1, sizeof(bool));
-	if (!res || !vifs || !skip) {
+	if (!of || !vifs || !skip) {
 		r = -ENOMEM;
 		goto out;
 	}
-	r = decide(m, res);
+	r = decide(m, of, &res);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < m->n_entries; i++) {
 		skip[i] = !m->entries[i]->valid;
 		if (!skip[i])
-			vifs[i] = res[i].effective;
+			vifs[i] = of[i]->effective;
 	}
 	log_rejections(m);
 	plan_init(&p, m->pol.table);
@@ -1552,6 +1644,7 @@ int manager_print_ruleset(struct manager *m)
 		fputs(text, stdout);
 	free(text);
 out:
+	free(of);
 	free(res);
 	free(vifs);
 	free(skip);

@@ -20,7 +20,8 @@ runs=${1:-10000000}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	targets=(fuzz-vif-mac fuzz-vif-ip fuzz-vif-keys fuzz-vif-path)
+	targets=(fuzz-vif-mac fuzz-vif-ip fuzz-vif-keys fuzz-vif-path fuzz-config fuzz-resolve
+		 fuzz-nfmsg fuzz-explain fuzz-ruleset)
 fi
 
 case "$runs" in
