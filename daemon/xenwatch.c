@@ -199,19 +199,28 @@ static int read_device(struct xenwatch *x, xs_transaction_t t, uint32_t domid, u
 		}
 		return errno ? -errno : -EIO;
 	}
-	free(dir);
 	*ret_exists = true;
 	for (int i = 0; i < 5; i++) {
 		char kpath[160];
 		unsigned int len;
+		bool listed = false;
 		char *v;
 
+		/* a key the directory does not list is absent: no round trip
+		 * to find that out (the listing is part of this transaction) */
+		for (unsigned int k = 0; k < n && !listed; k++)
+			listed = strcmp(dir[k], key_names[i]) == 0;
+		if (!listed)
+			continue;
 		snprintf(kpath, sizeof(kpath), "%s/%s", path, key_names[i]);
 		v = xs_read(x->xs, t, kpath, &len);
 		if (!v) {
-			if (errno == ENOENT)
+			int e = errno;
+
+			if (e == ENOENT)
 				continue;
-			return errno ? -errno : -EIO;
+			free(dir);
+			return e ? -e : -EIO;
 		}
 		ret->has[i] = true;
 		if (len > VIF_VALUE_MAX || strlen(v) != len) {
@@ -226,6 +235,7 @@ static int read_device(struct xenwatch *x, xs_transaction_t t, uint32_t domid, u
 		}
 		free(v);
 	}
+	free(dir);
 	return 0;
 }
 

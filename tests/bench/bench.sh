@@ -600,6 +600,10 @@ restart_measure() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$us" "$(rss_kb "$pid" VmRSS)" \
 		"$(rss_kb "$pid" RssAnon)" "$(rss_kb "$pid" RssFile)" "$(rss_kb "$pid" VmHWM)" \
 		"$rss_ready" "$SETTLE_MS" >>"$RES/restart.tsv"
+	# where the memory is, for the raw results: the largest mappings
+	[ -z "$RAW" ] || awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 ? $6 : "[anon]" }
+		/^Rss:/ { rss[name] += $2 } END { for (k in rss) print rss[k] " kB\t" k }' \
+		"/proc/$pid/smaps" 2>/dev/null | sort -rn | head -12 >"$RAW/smaps-$n.txt"
 	say "daemon: start with $n vifs: READY after $((us / 1000)) ms (VmRSS $rss_ready kB)," \
 		"then busy for $SETTLE_MS ms more; settled VmRSS $(rss_kb "$pid" VmRSS) kB"
 }
