@@ -142,6 +142,8 @@ struct manager {
 	sd_event_source *post_source;
 	sd_event_source *reconnect_timer;
 	sd_event_source *resync_timer;
+	sd_event_source *status_timer;
+	uint64_t status_written_usec;
 	sd_event_source *link_source;
 	int link_fd;
 	struct xenwatch *xw;
@@ -689,7 +691,9 @@ static int decide(struct manager *m, const struct resolve_out **of, struct resol
 
 	in = calloc(m->n_entries + 1, sizeof(*in));
 	idx = calloc(m->n_entries + 1, sizeof(*idx));
-	res = calloc(m->n_entries + 1, sizeof(*res));
+	/* not calloc: an answer is 5.7 kB, resolve_compute writes only what
+	 * it uses, and zeroing N of them per event took milliseconds */
+	res = malloc((m->n_entries + 1) * sizeof(*res));
 	if (!in || !idx || !res) {
 		r = -ENOMEM;
 		goto out;
@@ -790,7 +794,13 @@ static const char *const entry_state_names[_ENTRY_STATE_MAX] = {
 /* Tabs and newlines never appear in status values (fields are tab-separated). */
 static void put_field(FILE *f, const char *key, const char *value)
 {
-	fprintf(f, "\t%s=", key);
+	fputc('\t', f);
+	fputs(key, f);
+	fputc('=', f);
+	if (!strpbrk(value, "\t\n\r")) {
+		fputs(value, f);
+		return;
+	}
 	for (const char *c = value; *c; c++)
 		fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, f);
 }
@@ -850,11 +860,13 @@ static void write_status(struct manager *m)
 	}
 }
 
-static void notify_status(struct manager *m)
+static void status_now(struct manager *m)
 {
 	size_t enforced = 0, rejected = 0;
 
 	write_status(m);
+	if (m->event)
+		sd_event_now(m->event, CLOCK_MONOTONIC, &m->status_written_usec);
 
 	for (size_t i = 0; i < m->n_entries; i++) {
 		enforced += m->entries[i]->state == ENTRY_ENFORCED;
@@ -863,6 +875,45 @@ static void notify_status(struct manager *m)
 	}
 	sd_notifyf(0, "STATUS=Enforcing %zu vif(s), %zu rejected (fail-closed)", enforced,
 		   rejected);
+}
+
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	status_now(userdata);
+	return 0;
+}
+
+/* The status file and systemd's STATUS= at once, but at most once per
+ * STATUS_DELAY_USEC: rewriting 4,000 lines after each of a burst of events
+ * would delay the next ones; the last of a burst is written when due. */
+#define STATUS_DELAY_USEC (50 * 1000)
+static void notify_status(struct manager *m)
+{
+	int enabled = SD_EVENT_OFF;
+	uint64_t now;
+
+	if (!m->event || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
+		goto now;
+	if (m->status_timer)
+		sd_event_source_get_enabled(m->status_timer, &enabled);
+	if (enabled != SD_EVENT_OFF)
+		return; /* a write is due anyway */
+	if (now >= m->status_written_usec + STATUS_DELAY_USEC)
+		goto now;
+	if (m->status_timer) {
+		if (sd_event_source_set_time(m->status_timer,
+					     m->status_written_usec + STATUS_DELAY_USEC) >= 0 &&
+		    sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT) >= 0)
+			return;
+	} else if (sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC,
+				     m->status_written_usec + STATUS_DELAY_USEC, 0,
+				     on_status_timer, m) >= 0) {
+		return;
+	}
+now:
+	status_now(m);
 }
 
 static void log_rejections(struct manager *m)
@@ -1560,6 +1611,7 @@ struct manager *manager_free(struct manager *m)
 	sd_event_source_disable_unref(m->post_source);
 	sd_event_source_disable_unref(m->reconnect_timer);
 	sd_event_source_disable_unref(m->resync_timer);
+	sd_event_source_disable_unref(m->status_timer);
 	sd_event_source_disable_unref(m->link_source);
 	if (m->link_fd >= 0)
 		close(m->link_fd);
@@ -1722,7 +1774,7 @@ int manager_run(struct manager *m)
 		goto out;
 	}
 	m->ready = true;
-	write_status(m);
+	status_now(m);
 	sd_notify(0, "READY=1");
 	log_notice("Ready: table bridge %s, %zu vif(s)", m->pol.table, m->n_entries);
 	r = sd_event_loop(m->event);

@@ -314,6 +314,21 @@ static void m_iifname(struct rule *r, const char *pattern)
 	rule_printf(r, "iifname \"%s\" ", pattern);
 }
 
+/* iifname != "pattern" */
+static void m_iifname_neq(struct rule *r, const char *pattern)
+{
+	size_t n = strlen(pattern);
+	char key[IFNAMSIZ] = { 0 };
+
+	memcpy(key, pattern, n < IFNAMSIZ ? n : IFNAMSIZ - 1);
+	e_meta(r, NFT_META_IIFNAME);
+	if (n > 0 && pattern[n - 1] == '*')
+		e_cmp(r, NFT_CMP_NEQ, key, (uint32_t)(n - 1));
+	else
+		e_cmp(r, NFT_CMP_NEQ, key, (uint32_t)n + 1);
+	rule_printf(r, "iifname != \"%s\" ", pattern);
+}
+
 /* arp <field> ..., each with nft's "ether type arp" dependency */
 static void m_arp_field(struct rule *r, uint32_t offset, uint32_t len)
 {
@@ -967,6 +982,17 @@ static int base_chain_rules(const struct policy *pol, struct plan *p, const char
 	static const enum field fn[] = { F_IIFNAME };
 	int ret;
 
+	/* Host ports (the uplink, the bridge itself) first and cheaply: a
+	 * port that matches no guest-port pattern and is not a guest port of
+	 * ours (a custom vifname need not match a pattern here) is not ours
+	 * to check.  A guest port named like a pattern fails the first compare
+	 * and costs nothing more. */
+	RULE(p, chain, {
+		for (size_t k = 0; k < pol->n_port_patterns; k++)
+			m_iifname_neq(r, pol->port_patterns[k]);
+		m_lookup(r, fn, 1, NULL, NULL, true, "ports");
+		e_verdict(r, NF_ACCEPT, NULL);
+	});
 	if ((ret = fast_path_rules(p, chain)))
 		return ret;
 	/* iifname @ports jump guest: every other frame of a known guest port.

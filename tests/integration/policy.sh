@@ -38,13 +38,15 @@ vg_check "engine applies the ruleset" engine sync "$vifs"
 vg_check "no_linklocal_learn is on for the guests' bridge" \
 	bash -c "[ \"\$(ip netns exec $VG_WORLD-host cat /sys/class/net/xenbr0/bridge/no_linklocal_learn)\" = 1 ]"
 
-# No accept before the anti-spoof checks: the base chains accept only
-# through a lookup of the port, its mac and its source address together
-# (the fast path), and the guest chain accepts nothing at all.
+# No accept before the anti-spoof checks: the base chains accept a frame
+# only from a port that is not a guest port of ours (neither named like one
+# nor in @ports) or through a lookup of the port, its mac and its source
+# address together (the fast path), and the guest chain accepts nothing.
 list=$(engine_list)
-vg_expect_eq "base chains: an accept only with the port . mac . address lookup" 0 \
+vg_expect_eq "base chains: an accept only for host ports or with the port . mac . address lookup" 0 \
 	"$(world_host nft list chain bridge "$VG_TABLE" prerouting | grep -v 'policy accept' |
-		grep accept | grep -cvE 'iifname \. ether saddr \. ip6? saddr @v[46] accept$')"
+		grep accept | grep -vE '^[[:space:]]*iifname != "vif\*" iifname != @ports accept$' |
+		grep -cvE 'iifname \. ether saddr \. ip6? saddr @v[46] accept$')"
 vg_expect_eq "base chains: the fast path is there (4 rules)" 4 \
 	"$(world_host nft list chain bridge "$VG_TABLE" prerouting | grep -c '@v[46] accept$')"
 vg_expect_eq "the guest chain holds no accept rule" 0 \
