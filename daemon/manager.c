@@ -1007,6 +1007,7 @@ static int write_changes(struct manager *m, const struct resolve_out **of)
 		struct ruleset_shape sh_old = { 0 }, sh_new = { 0 };
 
 		plan_init(&p, m->pol.table);
+		p.no_text = true;
 		for (size_t i = 0; i < m->n_entries; i++) {
 			struct entry *e = m->entries[i];
 
@@ -1170,6 +1171,7 @@ static int full_sync(struct manager *m, const char *why)
 		struct plan p;
 
 		plan_init(&p, m->pol.table);
+		p.no_text = true;
 		r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
 		if (r == 0)
 			r = nfwriter_commit(m->nw, &p, &err);

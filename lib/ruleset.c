@@ -116,7 +116,7 @@ static int plan_push(struct plan *p, bool del, enum plan_obj obj, void *nl, int 
 	op->nl = nl;
 	op->owner = owner;
 	snprintf(op->name, sizeof(op->name), "%s", name);
-	if (text) {
+	if (text && !p->no_text) {
 		op->text = strdup(text);
 		if (!op->text)
 			goto oom_free;
@@ -1576,19 +1576,18 @@ static int elems_emit(struct plan *p, bool del, const struct elems *es, const st
 	for (size_t i = 0; i < es->n; i++) {
 		struct nftnl_set *s;
 		char name[32], *text = NULL;
-		size_t tlen = 0;
-		FILE *f;
+		size_t tlen = 0, n = 0;
+		FILE *f = NULL;
 		int ret;
 
 		if (done[i] || es->e[i].kind != k)
 			continue;
 		set_name(k, es->e[i].plen, name, sizeof(name));
 		s = set_new(p, name);
-		f = open_memstream(&text, &tlen);
-		if (!s || !f) {
-			if (f)
-				fclose(f);
-			free(text);
+		if (s && !p->no_text)
+			f = open_memstream(&text, &tlen);
+		if (!s || (!p->no_text && !f)) {
+			nftnl_set_free(s);
 			return plan_push(p, del, PLAN_ELEMS, NULL, owner, name, NULL);
 		}
 		for (size_t j = i; j < es->n; j++) {
@@ -1610,11 +1609,15 @@ static int elems_emit(struct plan *p, bool del, const struct elems *es, const st
 			if (!del && sets[k].obj_type)
 				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, id);
 			nftnl_set_elem_add(s, e);
-			elem_print(x, id, buf, sizeof(buf));
-			fprintf(f, "%s%s", ftell(f) ? ", " : "", buf);
+			n++;
+			if (f) {
+				elem_print(x, id, buf, sizeof(buf));
+				fprintf(f, "%s%s", ftell(f) ? ", " : "", buf);
+			}
 		}
-		fclose(f);
-		if (!text || !text[0] || p->oom) {
+		if (f && fclose(f) != 0)
+			p->oom = true;
+		if (n == 0 || p->oom) {
 			/* nothing to change in this set */
 			nftnl_set_free(s);
 			free(text);

@@ -51,6 +51,9 @@ struct plan {
 	size_t n_alloc;
 	uint32_t next_set_id;
 	bool oom;
+	/* skip the printed forms (ops' text stays NULL): for plans that are
+	 * only sent, where the text would be most of the plan's memory */
+	bool no_text;
 };
 
 void plan_init(struct plan *p, const char *table);

@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 
 	/* the daemon's startup transaction */
 	plan_init(&p, pol.table);
+	p.no_text = true; /* as the daemon sends them */
 	t0 = now_ns();
 	if (ruleset_full(&pol, vifs, n, NULL, &p) < 0) {
 		plan_done(&p);
@@ -209,6 +210,7 @@ int main(int argc, char **argv)
 			int owner = (int)n;
 
 			plan_init(&p, pol.table);
+			p.no_text = true;
 			t0 = now_ns();
 			if (op == OP_ADD)
 				r = ruleset_vif_add(&pol, &extra[0], NULL, owner, &p);
