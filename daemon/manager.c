@@ -607,7 +607,9 @@ static void check_port_names(struct manager *m)
 				       names[k]);
 				break;
 			}
-			if (is_netback_name_of_other(names[k], e->domid, e->devid)) {
+			/* (a name netback gave this device is its own by construction) */
+			if (e->has_custom_name &&
+			    is_netback_name_of_other(names[k], e->domid, e->devid)) {
 				reject(e, "key 'vifname': value '%s' is another device's netback name",
 				       names[k]);
 				break;
