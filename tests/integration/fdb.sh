@@ -38,9 +38,22 @@ spoof() {
 	world_send vif7.0 -n 3 eth src="$1" dst="$2" type="${3:-0x88b5}"
 	sleep 0.1
 }
-# fdb_is MAC PORT: the bridge has MAC on PORT (within 2 s)
+# spoof_moves SRC DST TYPE: the attack works: spoofs (up to 5 bursts of 3
+# frames, 2 s each to show) move SRC to the attacker's port.  One burst
+# nearly always does; one CI run in a few saw an LLDP burst not learned at
+# all, so a lone burst would make this demonstration flaky, not the
+# protection checks below.
 fdb_port_is() { [ "$(world_fdb_port "$1")" = "$2" ]; }
-fdb_is() { vg_wait_for 2000 fdb_port_is "$1" "$2"; }
+spoof_moves() {
+	for try in 1 2 3 4 5; do
+		spoof "$1" "$2" "$3"
+		if vg_wait_for 2000 fdb_port_is "$1" vif7.0; then
+			[ "$try" = 1 ] || vg_log "moved after $try bursts"
+			return 0
+		fi
+	done
+	return 1
+}
 # victim_reachable: a frame from the peer to the victim's mac reaches it.
 victim_reachable() {
 	local n
@@ -53,9 +66,8 @@ vg_expect_eq "learned: victim's mac on vif3.0" vif3.0 "$(world_fdb_port $A)"
 vg_expect_eq "learned: peer's mac on gw" gw "$(world_fdb_port $P)"
 
 # --- without vifguard: the attacks work (so the checks below can fail) ---
-spoof $A $P
 vg_check "unprotected: a unicast spoof moves the victim's mac to the attacker" \
-	fdb_is $A vif7.0
+	spoof_moves $A $P 0x88b5
 learn
 
 vifs=$(engine_vifs fdb \
@@ -63,9 +75,8 @@ vifs=$(engine_vifs fdb \
 	"7 0 mac=$B ip=192.0.2.7")
 # Rules only, without the bridge setting: link-local frames still teach.
 vg_check "rules installed (no bridge key: no bridge setting)" engine sync "$vifs"
-spoof $A 01:80:c2:00:00:0e 0x88cc
 vg_check "rules alone: an LLDP-addressed spoof still moves the victim's mac" \
-	fdb_is $A vif7.0
+	spoof_moves $A 01:80:c2:00:00:0e 0x88cc
 learn
 
 # --- with vifguard: rules and no_linklocal_learn, as vg-apply sync sets them ---
