@@ -161,12 +161,21 @@ static void rule_add(struct rule *r, struct nftnl_expr *e)
 	nftnl_rule_add_expr(r->nl, e);
 }
 
-static void e_payload(struct rule *r, uint32_t base, uint32_t offset, uint32_t len)
+/* The register nft uses for a concatenation field at byte offset off:
+ * the 16-byte name when aligned, else the 4-byte one (offset 0: NFT_REG_1,
+ * where every single-value match loads). */
+static uint32_t reg_at(uint32_t off)
+{
+	return off % 16 == 0 ? NFT_REG_1 + off / 16 : NFT_REG32_00 + off / 4;
+}
+
+static void e_payload_to(struct rule *r, uint32_t base, uint32_t offset, uint32_t len,
+			 uint32_t dst_off)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("payload");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg_at(dst_off));
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
@@ -174,15 +183,25 @@ static void e_payload(struct rule *r, uint32_t base, uint32_t offset, uint32_t l
 	rule_add(r, e);
 }
 
-static void e_meta(struct rule *r, uint32_t key)
+static void e_payload(struct rule *r, uint32_t base, uint32_t offset, uint32_t len)
+{
+	e_payload_to(r, base, offset, len, 0);
+}
+
+static void e_meta_to(struct rule *r, uint32_t key, uint32_t dst_off)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("meta");
 
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg_at(dst_off));
 	}
 	rule_add(r, e);
+}
+
+static void e_meta(struct rule *r, uint32_t key)
+{
+	e_meta_to(r, key, 0);
 }
 
 static void e_cmp(struct rule *r, uint32_t op, const void *data, uint32_t len)
@@ -270,6 +289,12 @@ static void e_verdict(struct rule *r, int verdict, const char *chain)
 	case NFT_GOTO:
 		rule_printf(r, "goto %s", chain);
 		break;
+	case NFT_JUMP:
+		rule_printf(r, "jump %s", chain);
+		break;
+	case NFT_RETURN:
+		rule_printf(r, "return");
+		break;
 	default:
 		r->oom = true;
 	}
@@ -299,34 +324,20 @@ static void dep_meta_protocol(struct rule *r, uint16_t proto)
 	e_cmp_be16(r, NFT_CMP_EQ, proto);
 }
 
-/* iifname "pattern" (a trailing '*' matches any suffix: compare the prefix) */
-static void m_iifname(struct rule *r, const char *pattern)
+/* iifname [!=] "pattern" (a trailing '*' matches any suffix: compare the prefix) */
+static void m_iifname(struct rule *r, bool neq, const char *pattern)
 {
+	uint32_t op = neq ? NFT_CMP_NEQ : NFT_CMP_EQ;
 	size_t n = strlen(pattern);
 	char key[IFNAMSIZ] = { 0 };
 
 	memcpy(key, pattern, n < IFNAMSIZ ? n : IFNAMSIZ - 1);
 	e_meta(r, NFT_META_IIFNAME);
 	if (n > 0 && pattern[n - 1] == '*')
-		e_cmp(r, NFT_CMP_EQ, key, (uint32_t)(n - 1));
+		e_cmp(r, op, key, (uint32_t)(n - 1));
 	else
-		e_cmp(r, NFT_CMP_EQ, key, (uint32_t)n + 1);
-	rule_printf(r, "iifname \"%s\" ", pattern);
-}
-
-/* iifname != "pattern" */
-static void m_iifname_neq(struct rule *r, const char *pattern)
-{
-	size_t n = strlen(pattern);
-	char key[IFNAMSIZ] = { 0 };
-
-	memcpy(key, pattern, n < IFNAMSIZ ? n : IFNAMSIZ - 1);
-	e_meta(r, NFT_META_IIFNAME);
-	if (n > 0 && pattern[n - 1] == '*')
-		e_cmp(r, NFT_CMP_NEQ, key, (uint32_t)(n - 1));
-	else
-		e_cmp(r, NFT_CMP_NEQ, key, (uint32_t)n + 1);
-	rule_printf(r, "iifname != \"%s\" ", pattern);
+		e_cmp(r, op, key, (uint32_t)n + 1);
+	rule_printf(r, "iifname %s\"%s\" ", neq ? "!= " : "", pattern);
 }
 
 /* arp <field> ..., each with nft's "ether type arp" dependency */
@@ -452,27 +463,6 @@ static int rule_end(struct plan *p, struct rule *r, int owner, const char *chain
 
 /* ---- registers and lookups ---- */
 
-/* The register nft uses for a concatenation field at byte offset off:
- * the 16-byte name when aligned, else the 4-byte one. */
-static uint32_t reg_at(uint32_t off)
-{
-	return off % 16 == 0 ? NFT_REG_1 + off / 16 : NFT_REG32_00 + off / 4;
-}
-
-static void e_payload_to(struct rule *r, uint32_t base, uint32_t offset, uint32_t len,
-			 uint32_t dst_off)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg_at(dst_off));
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	}
-	rule_add(r, e);
-}
-
 /* reg(dst_off) &= mask (len bytes) */
 static void e_mask_at(struct rule *r, uint32_t dst_off, const uint8_t *mask, uint32_t len)
 {
@@ -541,17 +531,11 @@ static void m_lookup(struct rule *r, const enum field *f, size_t n, const uint8_
 
 	for (size_t i = 0; i < n; i++) {
 		last = off;
-		if (f[i] == F_IIFNAME) {
-			e = nftnl_expr_alloc("meta");
-			if (e) {
-				nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
-				nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg_at(off));
-			}
-			rule_add(r, e);
-		} else {
+		if (f[i] == F_IIFNAME)
+			e_meta_to(r, NFT_META_IIFNAME, off);
+		else
 			e_payload_to(r, fields[f[i]].base, fields[f[i]].offset, fields[f[i]].len,
 				     off);
-		}
 		rule_printf(r, "%s%s", i ? " . " : "", fields[f[i]].text);
 		off += (fields[f[i]].len + 3) / 4 * 4;
 	}
@@ -568,25 +552,6 @@ static void m_lookup(struct rule *r, const enum field *f, size_t n, const uint8_
 	}
 	rule_add(r, e);
 	rule_printf(r, " %s@%s ", inv ? "!= " : "", set);
-}
-
-static void e_jump(struct rule *r, int verdict, const char *chain)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-		if (chain)
-			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
-	}
-	rule_add(r, e);
-	if (verdict == NFT_JUMP)
-		rule_printf(r, "jump %s", chain);
-	else if (verdict == NFT_RETURN)
-		rule_printf(r, "return");
-	else
-		r->oom = true;
 }
 
 /* ---- the sets ---- */
@@ -791,14 +756,10 @@ static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
 		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 }
 
+/* nft prints the mask of an address as an address (of a raw field: mask_hex) */
 static void mask_text(int family, const uint8_t *mask, char *buf, size_t len)
 {
-	if (family == AF_INET) {
-		inet_ntop(AF_INET, mask, buf, (socklen_t)len);
-		return;
-	}
-	/* nft prints an integer mask in hex; an ip6 address mask as an address */
-	inet_ntop(AF_INET6, mask, buf, (socklen_t)len);
+	inet_ntop(family, mask, buf, (socklen_t)len);
 }
 
 static void mask_hex(const uint8_t *mask, unsigned int bytes, char *buf, size_t len)
@@ -821,10 +782,7 @@ static int rule_lookup(struct plan *p, const char *chain, uint16_t etype, const 
 	if (etype)
 		m_ether_type(&r, etype, etname);
 	m_lookup(&r, f, n, mask, mtext, inv, set);
-	if (verdict == NFT_JUMP || verdict == NFT_RETURN)
-		e_jump(&r, verdict, to);
-	else
-		e_verdict(&r, verdict, to);
+	e_verdict(&r, verdict, to);
 	return rule_end(p, &r, -1, chain);
 }
 
@@ -835,10 +793,7 @@ static int rule_verdict(struct plan *p, const char *chain, int verdict, const ch
 
 	if (rule_begin(p, &r, chain) < 0)
 		return -ENOMEM;
-	if (verdict == NFT_JUMP || verdict == NFT_RETURN)
-		e_jump(&r, verdict, to);
-	else
-		e_verdict(&r, verdict, to);
+	e_verdict(&r, verdict, to);
 	return rule_end(p, &r, -1, chain);
 }
 
@@ -866,7 +821,6 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 	unsigned int bits = src_chains[c].family == AF_INET ? 32 : 128;
 	const uint8_t *used = src_chains[c].family == AF_INET ? sh->v4 : sh->v6;
 	enum field f[3] = { F_IIFNAME, src_chains[c].field };
-	struct rule r;
 	int ret;
 
 	for (unsigned int plen = bits; plen-- > 0;) {
@@ -887,11 +841,9 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 			return ret;
 	}
 	/* iifname @any-ip return */
-	if (rule_begin(p, &r, src_chains[c].name) < 0)
-		return -ENOMEM;
-	m_lookup(&r, f, 1, NULL, NULL, false, sets[S_ANY_IP].name);
-	e_jump(&r, NFT_RETURN, NULL);
-	if ((ret = rule_end(p, &r, -1, src_chains[c].name)) < 0)
+	ret = rule_lookup(p, src_chains[c].name, 0, NULL, f, 1, NULL, NULL, false,
+			  sets[S_ANY_IP].name, NFT_RETURN, NULL);
+	if (ret < 0)
 		return ret;
 	if (c == SRC_ND) {
 		f[1] = F_ND_TARGET;
@@ -913,7 +865,8 @@ static int chain_add(struct plan *p, const char *name)
 	return plan_push(p, false, PLAN_CHAIN, chain_new(p->table, name), -1, name, NULL);
 }
 
-/* A rule that only matches fixed fields, built by the caller's callback. */
+/* One rule of chain: body adds its matches and verdict to r; returns from
+ * the calling function on error. */
 #define RULE(p, chain, body)                                   \
 	do {                                                   \
 		struct rule r_;                                \
@@ -989,7 +942,7 @@ static int base_chain_rules(const struct policy *pol, struct plan *p, const char
 	 * and costs nothing more. */
 	RULE(p, chain, {
 		for (size_t k = 0; k < pol->n_port_patterns; k++)
-			m_iifname_neq(r, pol->port_patterns[k]);
+			m_iifname(r, true, pol->port_patterns[k]);
 		m_lookup(r, fn, 1, NULL, NULL, true, "ports");
 		e_verdict(r, NF_ACCEPT, NULL);
 	});
@@ -1005,7 +958,7 @@ static int base_chain_rules(const struct policy *pol, struct plan *p, const char
 	 * (a new vif between netback creating it and us learning of it). */
 	for (size_t k = 0; k < pol->n_port_patterns; k++)
 		RULE(p, chain, {
-			m_iifname(r, pol->port_patterns[k]);
+			m_iifname(r, false, pol->port_patterns[k]);
 			e_counter_ref(r, "fail-closed");
 			e_verdict(r, NF_DROP, NULL);
 		});
@@ -1672,57 +1625,47 @@ static const enum set_kind add_order[] = {
 	S_V4_NET,   S_V6_NET, S_ND6_NET, S_PORTS,
 };
 
-int ruleset_vif_add(const struct policy *pol, const struct vif *v, const struct vif *have,
-		    int owner, struct plan *p)
+/* Add (del false) or delete v; with other (what the kernel has, or what v
+ * becomes): only the elements other lacks, and no objects. */
+static int vif_change(const struct policy *pol, bool del, const struct vif *v,
+		      const struct vif *other, int owner, struct plan *p)
 {
-	struct elems *es = malloc(sizeof(*es)), *old = have ? malloc(sizeof(*old)) : NULL;
+	const size_t n = sizeof(add_order) / sizeof(add_order[0]);
+	struct elems *es = malloc(sizeof(*es)), *oes = other ? malloc(sizeof(*oes)) : NULL;
 	char id[32];
 	int ret = 0;
 
-	if (!es || (have && !old)) {
+	if (!es || (other && !oes)) {
 		free(es);
-		free(old);
+		free(oes);
 		p->oom = true;
 		return -ENOMEM;
 	}
 	ruleset_vif_id(v, id, sizeof(id));
 	vif_elems(pol, v, es);
-	if (old)
-		vif_elems(pol, have, old);
-	if (!have)
+	if (oes)
+		vif_elems(pol, other, oes);
+	if (!del && !other)
 		ret = objects(pol, p, false, owner, id);
-	for (size_t i = 0; i < sizeof(add_order) / sizeof(add_order[0]) && ret == 0; i++)
-		ret = elems_emit(p, false, es, old, add_order[i], owner, id);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = elems_emit(p, del, es, oes, add_order[del ? n - 1 - i : i], owner, id);
+	if (del && !other && ret == 0)
+		ret = objects(pol, p, true, owner, id);
 	free(es);
-	free(old);
+	free(oes);
 	return ret;
+}
+
+int ruleset_vif_add(const struct policy *pol, const struct vif *v, const struct vif *have,
+		    int owner, struct plan *p)
+{
+	return vif_change(pol, false, v, have, owner, p);
 }
 
 int ruleset_vif_del(const struct policy *pol, const struct vif *v, const struct vif *keep,
 		    int owner, struct plan *p)
 {
-	struct elems *es = malloc(sizeof(*es)), *kept = keep ? malloc(sizeof(*kept)) : NULL;
-	size_t n = sizeof(add_order) / sizeof(add_order[0]);
-	char id[32];
-	int ret = 0;
-
-	if (!es || (keep && !kept)) {
-		free(es);
-		free(kept);
-		p->oom = true;
-		return -ENOMEM;
-	}
-	ruleset_vif_id(v, id, sizeof(id));
-	vif_elems(pol, v, es);
-	if (kept)
-		vif_elems(pol, keep, kept);
-	for (size_t i = n; i-- > 0 && ret == 0;)
-		ret = elems_emit(p, true, es, kept, add_order[i], owner, id);
-	if (!keep && ret == 0)
-		ret = objects(pol, p, true, owner, id);
-	free(es);
-	free(kept);
-	return ret;
+	return vif_change(pol, true, v, keep, owner, p);
 }
 
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
