@@ -95,16 +95,23 @@ static void str_set(char **slot, const char *v)
 	*slot = v && v[0] ? strdup(v) : NULL;
 }
 
+static void str_vsetf(char **slot, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void str_vsetf(char **slot, const char *fmt, va_list ap)
+{
+	char buf[sizeof(((struct vif_error *)0)->text)];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	str_set(slot, buf);
+}
+
 static void str_setf(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void str_setf(char **slot, const char *fmt, ...)
 {
-	char buf[sizeof(((struct vif_error *)0)->text)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	str_vsetf(slot, fmt, ap);
 	va_end(ap);
-	str_set(slot, buf);
 }
 
 /* *slot = a copy of v sized to its addresses.  Only the fields up to
@@ -505,12 +512,7 @@ static void reject(struct entry *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	{
-		char buf[sizeof(((struct vif_error *)0)->text)];
-
-		vsnprintf(buf, sizeof(buf), fmt, ap);
-		str_set(&e->error, buf);
-	}
+	str_vsetf(&e->error, fmt, ap);
 	va_end(ap);
 	e->valid = false;
 	e->state = ENTRY_REJECTED;
@@ -1149,7 +1151,7 @@ static int full_sync(struct manager *m, const char *why)
 	struct vif *vifs = calloc(m->n_entries + 1, sizeof(*vifs));
 	struct resolve_out *res = NULL;
 	uint32_t gen_before = 0, gen_after = 0;
-	bool gen_known;
+	bool gen_known, lost = false;
 	int r = -ENOMEM;
 
 	if (!of || !skip || !vifs)
@@ -1206,8 +1208,7 @@ static int full_sync(struct manager *m, const char *why)
 		changed = !had || !vif_equal(&vifs[i], e->applied);
 		if (vif_store(&e->applied, &vifs[i]) < 0) {
 			e->applied_valid = false;
-			m->need_full_sync = true;
-			m->full_sync_reason = "out of memory";
+			lost = true;
 			continue;
 		}
 		e->applied_valid = true;
@@ -1218,7 +1219,11 @@ static int full_sync(struct manager *m, const char *why)
 	m->need_full_sync = false;
 	log_event(LOG_NOTICE, MSGID_RESYNC, "Full sync (%s): table %s replaced, %zu vif(s)", why,
 		  m->pol.table, m->n_entries);
-	if (gen_known && (nfwriter_genid(m->nw, &gen_after) < 0 || gen_after != gen_before + 1)) {
+	if (lost) {
+		/* the kernel has vifs we could not record: replace it again */
+		resync_later(m, "out of memory");
+	} else if (gen_known &&
+		   (nfwriter_genid(m->nw, &gen_after) < 0 || gen_after != gen_before + 1)) {
 		log_warning("nf_tables changed while the table was being replaced; replacing it "
 			    "again");
 		resync_later(m, "changed during a full sync");

@@ -106,18 +106,6 @@ xs_refused() {
 	out=$(xs_vif "$@" 2>&1) && return 1
 	[[ $out == *"could not write path"* ]]
 }
-# map_has TEXT / map_lacks TEXT: the map of ports to their vif's counter
-# lists (does not list) TEXT; both fail when the map cannot be read.
-map_has() {
-	local m
-	m=$(world_host nft list map bridge "$VG_TABLE" port-counters) || return 1
-	grep -qF -- "$1" <<<"$m"
-}
-map_lacks() {
-	local m
-	m=$(world_host nft list map bridge "$VG_TABLE" port-counters) || return 1
-	! grep -qF -- "$1" <<<"$m"
-}
 xs_exists() {
 	xenstore-read "$1" >/dev/null 2>&1
 }

@@ -113,13 +113,6 @@ one_line() {
 	vg_expect_eq "$1: one log line: $3" 1 "$(lines_since "$2" "$3")"
 }
 
-chain_has() { # CHAIN TEXT
-	world_host nft list chain bridge "$VG_TABLE" "$1" 2>/dev/null | grep -qF -- "$2"
-}
-set_has() { # SET TEXT
-	world_host nft list set bridge "$VG_TABLE" "$1" 2>/dev/null | grep -qF -- "$2"
-}
-
 populate() {
 	xenstore-write /local/domain/0/domid 0 /local/domain/0/name Domain-0 \
 		/local/domain/3/name web03 /local/domain/4/name web04 /local/domain/5/name web05

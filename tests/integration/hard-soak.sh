@@ -64,9 +64,6 @@ vg_on_failure_add 'echo "# --- error lines of the daemon (first 20) ---"; grep -
 REF_NS="$VG_WORLD-ref"
 world_ns_add "$REF_NS"
 
-set_has() { # SET TEXT
-	world_host nft list set bridge "$VG_TABLE" "$1" 2>/dev/null | grep -qF -- "$2"
-}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$VG_DAEMON_PID/status"; }
 # the peak: the current RSS swings by 1-2 MB with the bursts (malloc trims
 # or not), the peak only grows if something accumulates

@@ -61,17 +61,6 @@ vg_daemon_start() {
 	vg_wait_for 120000 grep -q 'READY=1' "$VG_NOTIFY_LOG"
 }
 
-set_has() { # SET TEXT
-	world_host nft list set bridge "$VG_TABLE" "$1" 2>/dev/null | grep -qF -- "$2"
-}
-chain_has() { # CHAIN TEXT
-	world_host nft list chain bridge "$VG_TABLE" "$1" 2>/dev/null | grep -qF -- "$2"
-}
-map_has() {
-	local m
-	m=$(world_host nft list map bridge "$VG_TABLE" port-counters 2>/dev/null) || return 1
-	grep -qF -- "$1" <<<"$m"
-}
 udp() { # PORT MAC SADDR: frames delivered to the gateway
 	VG_FROM=$1 world_delivered gw eth0 ipv4-udp src="$2" saddr="$3" daddr=192.0.2.254
 }

@@ -161,6 +161,19 @@ vif_addrs() {
 	}' | sort -u
 }
 
+# map_has TEXT / map_lacks TEXT: the map of ports to their vif's counter
+# lists (does not list) TEXT; both fail when the map cannot be read.
+map_has() {
+	local m
+	m=$(world_host nft list map bridge "$VG_TABLE" port-counters) || return 1
+	grep -qF -- "$1" <<<"$m"
+}
+map_lacks() {
+	local m
+	m=$(world_host nft list map bridge "$VG_TABLE" port-counters) || return 1
+	! grep -qF -- "$1" <<<"$m"
+}
+
 # vif_has_mac PORT MAC: the kernel holds MAC as the port's mac.
 vif_has_mac() {
 	local l
