@@ -36,6 +36,7 @@
 #include "nfwriter.h"
 #include "resolve.h"
 #include "ruleset.h"
+#include "strmap.h"
 #include "vif-path.h"
 #include "vif.h"
 #include "xenwatch.h"
@@ -78,6 +79,10 @@ struct entry {
 	unsigned int drop_logged;
 	unsigned int drop_suppressed;
 	char *reported_error;
+	/* its line of the status file, made again only when stale: writing
+	 * the file copies 4,000 lines instead of formatting them */
+	char *status_line;
+	bool status_stale;
 };
 
 static const char *str(const char *s)
@@ -138,6 +143,7 @@ static void entry_free(struct entry *e)
 	free(e->reported_withheld);
 	free(e->withheld_desc);
 	free(e->reported_error);
+	free(e->status_line);
 	free(e);
 }
 
@@ -166,6 +172,13 @@ struct manager {
 	size_t n_entries;
 	size_t n_alloc;
 	uint64_t next_rank;
+	/* port name -> entry whose applied rules hold it (entry_find_port);
+	 * its keys point into applied vifs, so it is made again after any of
+	 * them changed (ports_stale) */
+	struct strmap ports;
+	bool ports_stale;
+	/* port name -> earliest claimant, made per port-name check */
+	struct strmap claims;
 
 	bool rescan; /* list the whole backend tree again */
 	bool need_full_sync;
@@ -192,14 +205,27 @@ static struct entry *entry_find(struct manager *m, uint32_t domid, uint32_t devi
 /* The vif whose enforced rules hold this port name. */
 static struct entry *entry_find_port(struct manager *m, const char *port)
 {
-	for (size_t i = 0; i < m->n_entries; i++) {
-		const struct entry *e = m->entries[i];
+	void **v;
 
-		if (e->applied_valid &&
-		    (strcmp(e->applied->name, port) == 0 || strcmp(e->applied->emu_name, port) == 0))
-			return m->entries[i];
+	if (m->ports_stale) {
+		strmap_clear(&m->ports);
+		if (strmap_reserve(&m->ports, 2 * m->n_entries) < 0)
+			return NULL; /* no attribution this time, nothing else lost */
+		for (size_t i = 0; i < m->n_entries; i++) {
+			struct entry *e = m->entries[i];
+			int added;
+
+			if (!e->applied_valid)
+				continue;
+			/* a port name is applied for one vif at a time */
+			*strmap_put(&m->ports, e->applied->name, &added) = e;
+			if (e->applied->emu_name[0])
+				*strmap_put(&m->ports, e->applied->emu_name, &added) = e;
+		}
+		m->ports_stale = false;
 	}
-	return NULL;
+	v = strmap_get(&m->ports, port);
+	return v ? *v : NULL;
 }
 
 static struct entry *entry_get(struct manager *m, uint32_t domid, uint32_t devid)
@@ -231,6 +257,7 @@ static struct entry *entry_get(struct manager *m, uint32_t domid, uint32_t devid
 
 static void entry_drop(struct manager *m, size_t i)
 {
+	m->ports_stale = true;
 	entry_free(m->entries[i]);
 	m->entries[i] = m->entries[--m->n_entries];
 }
@@ -419,6 +446,7 @@ static int entry_refresh(struct manager *m, struct entry *e)
 	int r;
 
 	e->dirty = false;
+	e->status_stale = true;
 	if (!e->present) {
 		e->valid = false;
 		return 0;
@@ -516,6 +544,7 @@ static void reject(struct entry *e, const char *fmt, ...)
 	va_end(ap);
 	e->valid = false;
 	e->state = ENTRY_REJECTED;
+	e->status_stale = true;
 }
 
 /*
@@ -527,62 +556,38 @@ static void reject(struct entry *e, const char *fmt, ...)
  * vif keeps its claim while its other values are broken, so breaking one's
  * own entry never hands one's port to someone else.
  */
-struct claim {
-	const char *name;
-	uint64_t rank;
-	const struct entry *e;
-};
-
-static int claim_cmp(const void *x, const void *y)
+static void claim(struct strmap *claims, const char *name, struct entry *o)
 {
-	const struct claim *a = x, *b = y;
-	int c = strcmp(a->name, b->name);
+	int added;
+	void **v = strmap_put(claims, name, &added); /* reserved: cannot fail */
+	const struct entry *held = *v;
 
-	if (c)
-		return c;
-	return a->rank < b->rank ? -1 : a->rank > b->rank;
-}
-
-/* The earliest claimant of name (claims sorted by name, then rank). */
-static const struct entry *first_claimant(const struct claim *c, size_t n, const char *name)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(c[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && strcmp(c[lo].name, name) == 0 ? c[lo].e : NULL;
+	if (added || o->rank < held->rank)
+		*v = o;
 }
 
 static void check_port_names(struct manager *m)
 {
-	struct claim *claims = calloc(2 * m->n_entries + 1, sizeof(*claims));
-	size_t n = 0;
+	struct strmap *claims = &m->claims;
 
-	if (!claims) {
+	strmap_clear(claims);
+	if (strmap_reserve(claims, 2 * m->n_entries) < 0) {
 		/* cannot check: nothing new may take a port */
 		for (size_t i = 0; i < m->n_entries; i++)
 			if (m->entries[i]->valid && m->entries[i]->name_fresh)
 				reject(m->entries[i], "%s", "out of memory checking port names");
 		return;
 	}
-	/* Sorted claims make the duplicate check O(log n) per vif. */
+	/* every name's earliest claimant, in one pass: O(1) per vif */
 	for (size_t i = 0; i < m->n_entries; i++) {
-		const struct entry *o = m->entries[i];
+		struct entry *o = m->entries[i];
 
 		if (!o->present)
 			continue;
-		claims[n++] = (struct claim){ .name = o->claim_name, .rank = o->rank, .e = o };
+		claim(claims, o->claim_name, o);
 		if (o->valid && o->desired->emu_name[0])
-			claims[n++] = (struct claim){ .name = o->desired->emu_name, .rank = o->rank,
-						      .e = o };
+			claim(claims, o->desired->emu_name, o);
 	}
-	qsort(claims, n, sizeof(*claims), claim_cmp);
 
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *e = m->entries[i];
@@ -594,6 +599,7 @@ static void check_port_names(struct manager *m)
 		names[1] = e->desired->emu_name;
 		for (int k = 0; k < 2 && e->valid; k++) {
 			const struct entry *o;
+			void **v;
 
 			if (!names[k][0])
 				continue;
@@ -616,7 +622,8 @@ static void check_port_names(struct manager *m)
 				       names[k]);
 				break;
 			}
-			o = first_claimant(claims, n, names[k]);
+			v = strmap_get(claims, names[k]);
+			o = v ? *v : NULL;
 			if (o && o != e && o->rank < e->rank) {
 				reject(e, "key 'vifname': value '%s' is already the port of vif%u.%u",
 				       names[k], o->domid, o->devid);
@@ -626,7 +633,6 @@ static void check_port_names(struct manager *m)
 		}
 		e->name_fresh = false;
 	}
-	free(claims);
 }
 
 /* Addresses of the bridges the guests use: never granted to a guest. */
@@ -707,9 +713,13 @@ static int decide(struct manager *m, const struct resolve_out **of, struct resol
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *e = m->entries[i];
 
-		str_set(&e->withheld_desc, NULL);
-		if (!e->valid)
+		if (!e->valid) {
+			if (e->withheld_desc) {
+				str_set(&e->withheld_desc, NULL);
+				e->status_stale = true;
+			}
 			continue;
+		}
 		in[n] = (struct resolve_in){ .vif = e->desired, .domain_name = e->domain_name,
 					     .rank = e->rank };
 		idx[n++] = i;
@@ -724,7 +734,6 @@ static int decide(struct manager *m, const struct resolve_out **of, struct resol
 		size_t tl = 0;
 
 		of[idx[k]] = &res[k];
-		entry_log_vif(e, &lv, name, sizeof(name));
 		for (size_t w = 0, dl = 0; w < res[k].n_withheld; w++) {
 			const struct resolve_withheld *wh = &res[k].withheld[w];
 			char a[VIF_ADDR_STRLEN], p[VIF_ADDR_STRLEN];
@@ -749,9 +758,13 @@ static int decide(struct manager *m, const struct resolve_out **of, struct resol
 			if (dl >= sizeof(desc))
 				dl = sizeof(desc) - 1;
 		}
-		str_set(&e->withheld_desc, desc);
+		if (strcmp(desc, str(e->withheld_desc)) != 0) {
+			str_set(&e->withheld_desc, desc);
+			e->status_stale = true;
+		}
 		if (strcmp(text, str(e->reported_withheld)) == 0)
 			continue;
+		entry_log_vif(e, &lv, name, sizeof(name));
 		/* log each withheld address once, with who holds it */
 		for (size_t w = 0; w < res[k].n_withheld; w++) {
 			const struct resolve_withheld *wh = &res[k].withheld[w];
@@ -809,10 +822,61 @@ static void put_field(FILE *f, const char *key, const char *value)
 		fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, f);
 }
 
+/* One vif's line of the status file. */
+static void put_status_line(FILE *f, const struct entry *e)
+{
+	const struct vif *v = e->applied_valid ? e->applied : e->valid ? e->desired : NULL;
+	char buf[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], id[32];
+
+	fprintf(f, "vif\tdomid=%u\tdevid=%u", e->domid, e->devid);
+	snprintf(id, sizeof(id), "vif%u.%u", e->domid, e->devid);
+	put_field(f, "id", id);
+	put_field(f, "port", v ? v->name : id);
+	put_field(f, "emu", v ? v->emu_name : "");
+	put_field(f, "domain", e->domain_name);
+	put_field(f, "state", entry_state_names[e->state]);
+	if (v) {
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1],
+			 v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
+		put_field(f, "mac", buf);
+		put_field(f, "bridge", v->bridge);
+	}
+	addrs_to_string(e->applied_valid ? e->applied->addrs : NULL,
+			e->applied_valid ? e->applied->n_addrs : 0, buf, sizeof(buf));
+	put_field(f, "allowed", e->applied_valid ? buf : "");
+	put_field(f, "withheld", str(e->withheld_desc));
+	put_field(f, "error",
+		  e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED ? str(e->error) : "");
+	fputc('\n', f);
+}
+
+/* Make e's line again if anything in it may have changed. */
+static void refresh_status_line(struct entry *e)
+{
+	size_t len;
+	FILE *f;
+
+	if (e->status_line && !e->status_stale)
+		return;
+	free(e->status_line);
+	e->status_line = NULL;
+	f = open_memstream(&e->status_line, &len);
+	if (!f)
+		return;
+	put_status_line(f, e);
+	if (fclose(f) != 0) {
+		free(e->status_line);
+		e->status_line = NULL;
+		return;
+	}
+	e->status_stale = false;
+}
+
 /*
  * The status file vifguardctl reads: one "daemon" line, one "vif" line per
  * known vif, tab-separated key=value fields.  Written to a temporary file
- * and renamed, so a reader never sees half of it.
+ * and renamed, so a reader never sees half of it.  Lines of vifs that did
+ * not change are copied from the last write (refresh_status_line).
  */
 static void write_status(struct manager *m)
 {
@@ -830,33 +894,15 @@ static void write_status(struct manager *m)
 		(int)getpid(), m->pol.table, m->ready,
 		m->xw ? xenwatch_root(m->xw) : "(xenstore unreachable)");
 	for (size_t i = 0; i < m->n_entries; i++) {
-		const struct entry *e = m->entries[i];
-		const struct vif *v = e->applied_valid ? e->applied : e->valid ? e->desired : NULL;
-		char buf[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], id[32];
+		struct entry *e = m->entries[i];
 
 		if (!e->present)
 			continue;
-		fprintf(f, "vif\tdomid=%u\tdevid=%u", e->domid, e->devid);
-		snprintf(id, sizeof(id), "vif%u.%u", e->domid, e->devid);
-		put_field(f, "id", id);
-		put_field(f, "port", v ? v->name : id);
-		put_field(f, "emu", v ? v->emu_name : "");
-		put_field(f, "domain", e->domain_name);
-		put_field(f, "state", entry_state_names[e->state]);
-		if (v) {
-			snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0],
-				 v->mac[1], v->mac[2], v->mac[3], v->mac[4], v->mac[5]);
-			put_field(f, "mac", buf);
-			put_field(f, "bridge", v->bridge);
-		}
-		addrs_to_string(e->applied_valid ? e->applied->addrs : NULL,
-				e->applied_valid ? e->applied->n_addrs : 0, buf, sizeof(buf));
-		put_field(f, "allowed", e->applied_valid ? buf : "");
-		put_field(f, "withheld", str(e->withheld_desc));
-		put_field(f, "error", e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED
-					      ? str(e->error)
-					      : "");
-		fputc('\n', f);
+		refresh_status_line(e);
+		if (e->status_line)
+			fputs(e->status_line, f);
+		else
+			put_status_line(f, e); /* out of memory: not kept */
 	}
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
 		log_debug("Cannot write %s: %m", path);
@@ -1059,10 +1105,14 @@ static int write_changes(struct manager *m, const struct resolve_out **of)
 						      : e->applied_valid;
 
 				if (!changed) {
-					if (target && e->state == ENTRY_PENDING)
+					if (target && e->state == ENTRY_PENDING) {
 						e->state = ENTRY_ENFORCED;
+						e->status_stale = true;
+					}
 					continue;
 				}
+				e->status_stale = true;
+				m->ports_stale = true;
 				if (target && vif_store(&e->applied, target) < 0) {
 					/* the kernel has it, we cannot remember it:
 					 * a full sync sorts it out */
@@ -1096,6 +1146,7 @@ static int write_changes(struct manager *m, const struct resolve_out **of)
 		 * old rules (if any) go, so it is fail-closed, not stale */
 		excluded[err.owner] = true;
 		m->entries[err.owner]->state = ENTRY_FAILED;
+		m->entries[err.owner]->status_stale = true;
 		str_setf(&m->entries[err.owner]->error, "the kernel refused its rules: %s%s%s", strerror(-r),
 			 err.msg[0] ? ": " : "", err.msg);
 		r = 0;
@@ -1184,6 +1235,7 @@ static int full_sync(struct manager *m, const char *why)
 			break;
 		skip[err.owner] = true;
 		m->entries[err.owner]->state = ENTRY_FAILED;
+		m->entries[err.owner]->status_stale = true;
 		str_setf(&m->entries[err.owner]->error, "the kernel refused its rules: %s%s%s", strerror(-r),
 			 err.msg[0] ? ": " : "", err.msg);
 	}
@@ -1199,6 +1251,8 @@ static int full_sync(struct manager *m, const char *why)
 		bool had = e->applied_valid;
 		bool changed;
 
+		e->status_stale = true;
+		m->ports_stale = true;
 		if (skip[i]) {
 			e->applied_valid = false;
 			if (had && !e->present)
@@ -1631,6 +1685,8 @@ struct manager *manager_free(struct manager *m)
 	for (size_t i = 0; i < m->n_entries; i++)
 		entry_free(m->entries[i]);
 	free(m->entries);
+	strmap_done(&m->ports);
+	strmap_done(&m->claims);
 	free(m);
 	return NULL;
 }
@@ -1644,6 +1700,7 @@ int manager_new(const struct manager_options *opts, const struct policy *pol,
 	if (!m)
 		return -ENOMEM;
 	m->link_fd = -1;
+	m->ports_stale = true;
 	m->pol = *pol;
 	m->config_path = opts->config_path;
 	/* systemd's RuntimeDirectory=vifguard sets RUNTIME_DIRECTORY */
