@@ -83,6 +83,8 @@ struct entry {
 	 * the file copies 4,000 lines instead of formatting them */
 	char *status_line;
 	bool status_stale;
+	/* re-read since the last decision: decided again even when isolated */
+	bool decide_again;
 };
 
 static const char *str(const char *s)
@@ -179,6 +181,14 @@ struct manager {
 	bool ports_stale;
 	/* port name -> earliest claimant, made per port-name check */
 	struct strmap claims;
+	/* the protected addresses the last decision used (the configured ones
+	 * and the bridges'): when they change, every vif is decided again */
+	struct vif_addr last_prot[POLICY_PROTECTED_MAX + 64];
+	size_t n_last_prot;
+	bool last_prot_known;
+	/* VIFGUARD_CHECK_INCREMENTAL=1 (tests): every incremental decision is
+	 * checked against a full one, and the daemon aborts on a difference */
+	bool check_incremental;
 
 	bool rescan; /* list the whole backend tree again */
 	bool need_full_sync;
@@ -277,6 +287,8 @@ static void entry_log_vif(const struct entry *e, struct log_vif *lv, char *name,
 
 static bool vif_equal(const struct vif *a, const struct vif *b)
 {
+	if (a == b)
+		return true;
 	if (a->domid != b->domid || a->devid != b->devid || a->type != b->type ||
 	    a->has_ip != b->has_ip || a->n_addrs != b->n_addrs ||
 	    memcmp(a->mac, b->mac, 6) != 0 || strcmp(a->name, b->name) != 0 ||
@@ -447,6 +459,7 @@ static int entry_refresh(struct manager *m, struct entry *e)
 
 	e->dirty = false;
 	e->status_stale = true;
+	e->decide_again = true;
 	if (!e->present) {
 		e->valid = false;
 		return 0;
@@ -683,21 +696,28 @@ static bool withheld_reported(const char *reported, const char *a)
 	return false;
 }
 
-/* Decide every vif's addresses; log what changed.  of[i] points to
- * entries[i]'s answer (NULL unless valid), inside *buf, which the caller
- * frees.  (Pointers, not copies: an answer has room for 64 withheld
- * addresses, 5.7 kB; copying 4,000 of them per event costs milliseconds.) */
-static int decide(struct manager *m, const struct resolve_out **of, struct resolve_out **buf)
+/* The configured protected addresses and the guests' bridges' own. */
+static size_t protected_now(struct manager *m, struct vif_addr *prot)
 {
-	struct vif_addr prot[POLICY_PROTECTED_MAX + 64];
+	memcpy(prot, m->pol.protected_addrs, m->pol.n_protected * sizeof(prot[0]));
+	return m->pol.n_protected + bridge_addrs(m, prot + m->pol.n_protected, 64);
+}
+
+/* Decide the addresses of the vifs in only[] (NULL: of every vif) against
+ * each other and prot; log what changed.  of[i] points to entries[i]'s
+ * answer (NULL unless valid and decided), inside *buf, which the caller
+ * frees.  (Pointers, not copies: an answer has room for 64 withheld
+ * addresses, 5.7 kB; copying 4,000 of them per event costs milliseconds.)
+ * Deciding a subset is only right when no vif outside it overlaps it
+ * (isolated()). */
+static int decide(struct manager *m, const bool *only, const struct vif_addr *prot,
+		  size_t n_prot, const struct resolve_out **of, struct resolve_out **buf)
+{
 	struct resolve_in *in;
-	size_t *idx, n = 0, n_prot;
+	size_t *idx, n = 0;
 	struct resolve_out *res;
 	int r;
 
-	check_port_names(m);
-	memcpy(prot, m->pol.protected_addrs, m->pol.n_protected * sizeof(prot[0]));
-	n_prot = m->pol.n_protected + bridge_addrs(m, prot + m->pol.n_protected, 64);
 
 	in = calloc(m->n_entries + 1, sizeof(*in));
 	idx = calloc(m->n_entries + 1, sizeof(*idx));
@@ -713,6 +733,8 @@ static int decide(struct manager *m, const struct resolve_out **of, struct resol
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *e = m->entries[i];
 
+		if (only && !only[i])
+			continue;
 		if (!e->valid) {
 			if (e->withheld_desc) {
 				str_set(&e->withheld_desc, NULL);
@@ -796,6 +818,160 @@ out:
 		res = NULL;
 	}
 	*buf = res;
+	return r;
+}
+
+static void remember_protected(struct manager *m, const struct vif_addr *prot, size_t n_prot)
+{
+	memcpy(m->last_prot, prot, n_prot * sizeof(prot[0]));
+	m->n_last_prot = n_prot;
+	m->last_prot_known = true;
+}
+
+/* Port names, then every vif's addresses. */
+static int decide_all(struct manager *m, const struct resolve_out **of, struct resolve_out **buf)
+{
+	struct vif_addr prot[POLICY_PROTECTED_MAX + 64];
+	size_t n_prot;
+
+	check_port_names(m);
+	n_prot = protected_now(m, prot);
+	remember_protected(m, prot, n_prot);
+	for (size_t i = 0; i < m->n_entries; i++)
+		m->entries[i]->decide_again = false;
+	return decide(m, NULL, prot, n_prot, of, buf);
+}
+
+/* Nothing to decide: valid with its rules in the kernel, or invalid and
+ * without rules.  (Its rules are its last answer: a write that fails
+ * leaves it FAILED, or without applied rules.) */
+static bool entry_settled(const struct entry *e)
+{
+	if (e->valid)
+		return e->state == ENTRY_ENFORCED && e->applied_valid;
+	return !e->applied_valid;
+}
+
+static bool vif_overlaps(const struct vif *v, const struct vif_addr *a)
+{
+	for (size_t k = 0; k < v->n_addrs; k++)
+		if (resolve_addrs_overlap(&v->addrs[k], a))
+			return true;
+	return false;
+}
+
+/*
+ * Can the vifs in only[] be decided by themselves?  Yes when none of their
+ * addresses, old (applied) or new (desired), overlaps an address any other
+ * valid vif asks for, granted or withheld: then no other vif's answer can
+ * depend on them, nor theirs on any other.  Costs the changed addresses
+ * times all addresses, so a big batch (a boot storm) is decided as a whole.
+ */
+#define ISOLATED_MAX 16
+static bool isolated(struct manager *m, const bool *only)
+{
+	const struct vif *changed[2 * ISOLATED_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *e = m->entries[i];
+
+		if (!only[i])
+			continue;
+		if (n + 2 > 2 * ISOLATED_MAX)
+			return false;
+		if (e->applied_valid)
+			changed[n++] = e->applied;
+		if (e->valid)
+			changed[n++] = e->desired;
+	}
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *o = m->entries[i];
+
+		if (only[i] || !o->valid)
+			continue;
+		for (size_t c = 0; c < n; c++)
+			for (size_t k = 0; k < changed[c]->n_addrs; k++)
+				if (vif_overlaps(o->desired, &changed[c]->addrs[k]))
+					return false;
+	}
+	return true;
+}
+
+/* A full decision must give every valid vif what want[] says. */
+static void check_against_full(struct manager *m, const struct vif *const *want)
+{
+	const struct resolve_out **of = calloc(m->n_entries + 1, sizeof(*of));
+	struct resolve_out *res = NULL;
+
+	if (!of || decide_all(m, of, &res) < 0) {
+		free(of);
+		return;
+	}
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *e = m->entries[i];
+
+		if (e->valid && !vif_equal(want[i], &of[i]->effective)) {
+			log_error("BUG: incremental decision for vif%u.%u differs from a full one",
+				  e->domid, e->devid);
+			abort();
+		}
+	}
+	free(of);
+	free(res);
+}
+
+static int write_changes(struct manager *m, const struct vif *const *want);
+
+/*
+ * Decide what changed and write it.  The port-name check passes over all
+ * vifs (a hash lookup each); the address decision covers only the vifs that
+ * were re-read or are not settled, when they are isolated from all others
+ * and the protected addresses did not change; otherwise all of them.  A
+ * vif left out keeps its applied rules as its answer.
+ */
+static int decide_and_write(struct manager *m)
+{
+	struct vif_addr prot[POLICY_PROTECTED_MAX + 64];
+	const struct resolve_out **of = calloc(m->n_entries + 1, sizeof(*of));
+	const struct vif **want = calloc(m->n_entries + 1, sizeof(*want));
+	bool *only = calloc(m->n_entries + 1, sizeof(bool));
+	struct resolve_out *res = NULL;
+	bool incremental;
+	size_t n_prot;
+	int r = -ENOMEM;
+
+	if (!of || !want || !only)
+		goto out;
+	check_port_names(m);
+	n_prot = protected_now(m, prot);
+	incremental = m->last_prot_known && n_prot == m->n_last_prot &&
+		      memcmp(prot, m->last_prot, n_prot * sizeof(prot[0])) == 0;
+	remember_protected(m, prot, n_prot);
+	for (size_t i = 0; i < m->n_entries; i++) {
+		struct entry *e = m->entries[i];
+
+		only[i] = e->decide_again || !entry_settled(e);
+		e->decide_again = false;
+	}
+	incremental = incremental && isolated(m, only);
+	r = decide(m, incremental ? only : NULL, prot, n_prot, of, &res);
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *e = m->entries[i];
+
+		if (e->valid)
+			want[i] = of[i] ? &of[i]->effective : e->applied;
+	}
+	if (incremental && m->check_incremental)
+		check_against_full(m, want);
+	r = write_changes(m, want);
+out:
+	free(of);
+	free(want);
+	free(only);
+	free(res);
 	return r;
 }
 
@@ -1041,8 +1217,9 @@ static void ensure_bridges(struct manager *m)
 
 static int full_sync(struct manager *m, const char *why);
 
-/* The incremental path: one transaction with every vif's changes. */
-static int write_changes(struct manager *m, const struct resolve_out **of)
+/* The incremental path: one transaction with every vif's changes.
+ * want[i]: what entries[i] should have (NULL: nothing, or not valid). */
+static int write_changes(struct manager *m, const struct vif *const *want)
 {
 	bool *excluded = calloc(m->n_entries + 1, sizeof(bool));
 	int r = 0;
@@ -1064,7 +1241,7 @@ static int write_changes(struct manager *m, const struct resolve_out **of)
 			if (e->applied_valid)
 				ruleset_shape_add(&m->pol, &sh_old, e->applied);
 			if (e->valid && !excluded[i])
-				ruleset_shape_add(&m->pol, &sh_new, &of[i]->effective);
+				ruleset_shape_add(&m->pol, &sh_new, want[i]);
 		}
 		r = ruleset_shape_begin(&sh_old, &sh_new, &p);
 		/* every delete before any add: a port name (a @ports element)
@@ -1074,8 +1251,7 @@ static int write_changes(struct manager *m, const struct resolve_out **of)
 		for (int pass = 0; pass < 2; pass++)
 			for (size_t i = 0; i < m->n_entries && r == 0; i++) {
 				struct entry *e = m->entries[i];
-				const struct vif *target =
-					e->valid && !excluded[i] ? &of[i]->effective : NULL;
+				const struct vif *target = e->valid && !excluded[i] ? want[i] : NULL;
 				const struct vif *applied = e->applied_valid ? e->applied : NULL;
 				bool differs = !target || !applied || !vif_equal(target, applied);
 
@@ -1098,8 +1274,7 @@ static int write_changes(struct manager *m, const struct resolve_out **of)
 		if (r == 0) {
 			for (size_t i = 0; i < m->n_entries; i++) {
 				struct entry *e = m->entries[i];
-				const struct vif *target =
-					e->valid && !excluded[i] ? &of[i]->effective : NULL;
+				const struct vif *target = e->valid && !excluded[i] ? want[i] : NULL;
 				bool changed = target ? (!e->applied_valid ||
 							 !vif_equal(target, e->applied))
 						      : e->applied_valid;
@@ -1207,7 +1382,7 @@ static int full_sync(struct manager *m, const char *why)
 
 	if (!of || !skip || !vifs)
 		goto out;
-	r = decide(m, of, &res);
+	r = decide_all(m, of, &res);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < m->n_entries; i++) {
@@ -1339,8 +1514,6 @@ static void forget_gone(struct manager *m)
 
 static int reconcile(struct manager *m)
 {
-	const struct resolve_out **of;
-	struct resolve_out *res = NULL;
 	int r;
 
 	if (!m->xw)
@@ -1353,14 +1526,7 @@ static int reconcile(struct manager *m)
 	if (m->need_full_sync) {
 		r = full_sync(m, m->full_sync_reason ? m->full_sync_reason : "startup");
 	} else {
-		of = calloc(m->n_entries + 1, sizeof(*of));
-		if (!of)
-			return -ENOMEM;
-		r = decide(m, of, &res);
-		if (r == 0)
-			r = write_changes(m, of);
-		free(of);
-		free(res);
+		r = decide_and_write(m);
 	}
 	ensure_bridges(m);
 	log_rejections(m);
@@ -1701,6 +1867,8 @@ int manager_new(const struct manager_options *opts, const struct policy *pol,
 		return -ENOMEM;
 	m->link_fd = -1;
 	m->ports_stale = true;
+	m->check_incremental = getenv("VIFGUARD_CHECK_INCREMENTAL") &&
+			       strcmp(getenv("VIFGUARD_CHECK_INCREMENTAL"), "1") == 0;
 	m->pol = *pol;
 	m->config_path = opts->config_path;
 	/* systemd's RuntimeDirectory=vifguard sets RUNTIME_DIRECTORY */
@@ -1741,7 +1909,7 @@ int manager_print_ruleset(struct manager *m)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = decide(m, of, &res);
+	r = decide_all(m, of, &res);
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < m->n_entries; i++) {

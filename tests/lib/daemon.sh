@@ -47,9 +47,11 @@ daemon_start() {
 	VG_WORLD_PIDS+=($!)
 	vg_wait_for 3000 test -S "$VG_WORLD_TMP/notify.sock" || return 1
 	# shellcheck disable=SC2086 # VG_DAEMON_ENV: extra VAR=value words
+	# VIFGUARD_CHECK_INCREMENTAL: each decision about a few changed vifs is
+	# checked against a full one (the daemon aborts on a difference)
 	VG_RUNTIME_DIR="$VG_WORLD_TMP/run"
 	ip netns exec "$VG_WORLD-host" env NOTIFY_SOCKET="$VG_WORLD_TMP/notify.sock" \
-		RUNTIME_DIRECTORY="$VG_RUNTIME_DIR" \
+		RUNTIME_DIRECTORY="$VG_RUNTIME_DIR" VIFGUARD_CHECK_INCREMENTAL=1 \
 		${VG_DAEMON_ENV:-} "$VG_DAEMON" -f --log-fields -c "$VG_CONF" "$@" \
 		2>>"$VG_DAEMON_LOG" &
 	VG_DAEMON_PID=$!
