@@ -152,7 +152,8 @@ int bridge_get_no_linklocal_learn(const char *bridge)
 
 int bridge_monitor_open(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	int r;
 
@@ -166,11 +167,31 @@ int bridge_monitor_open(void)
 	return fd;
 }
 
-void bridge_monitor_drain(int fd)
+unsigned int bridge_monitor_drain(int fd)
 {
 	char buf[8192];
+	unsigned int what = 0;
+	ssize_t n;
 
-	/* what changed does not matter: the caller checks its bridges */
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == EINTR || errno == ENOBUFS)
-		;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == ENOBUFS) {
+			/* the queue overflowed: anything may have changed */
+			what |= BRIDGE_MONITOR_LINKS | BRIDGE_MONITOR_ADDRS;
+			continue;
+		}
+		if (n <= 0)
+			return what;
+		int len = (int)n;
+
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len)) {
+			if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR)
+				what |= BRIDGE_MONITOR_ADDRS;
+			else
+				what |= BRIDGE_MONITOR_LINKS;
+		}
+	}
 }

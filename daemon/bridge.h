@@ -18,9 +18,14 @@ int bridge_set_no_linklocal_learn(const char *bridge);
 int bridge_get_no_linklocal_learn(const char *bridge);
 
 /* A non-blocking rtnetlink socket subscribed to link changes (a bridge
- * deleted and made again comes back without no_linklocal_learn), or <0;
- * bridge_monitor_drain() reads what queued up. */
+ * deleted and made again comes back without no_linklocal_learn) and to
+ * address changes (a bridge's addresses are protected), or <0;
+ * bridge_monitor_drain() reads what queued up and says what it was about. */
+enum {
+	BRIDGE_MONITOR_LINKS = 1 << 0,
+	BRIDGE_MONITOR_ADDRS = 1 << 1,
+};
 int bridge_monitor_open(void);
-void bridge_monitor_drain(int fd);
+unsigned int bridge_monitor_drain(int fd);
 
 #endif

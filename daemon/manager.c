@@ -149,6 +149,12 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
+/* An IPv4 or IPv6 address of one of the host's interfaces. */
+struct host_addr {
+	char ifname[IFNAMSIZ];
+	struct vif_addr addr;
+};
+
 struct manager {
 	sd_event *event;
 	sd_event_source *xs_source;
@@ -161,6 +167,13 @@ struct manager {
 	uint64_t status_written_usec;
 	sd_event_source *link_source;
 	int link_fd;
+	/* the host's addresses, read again only after rtnetlink said an
+	 * address changed (every time when there is no monitor): a dump of
+	 * every link per event is slow with thousands of vif interfaces */
+	struct host_addr *host_addrs;
+	size_t n_host_addrs;
+	bool host_addrs_stale;
+	bool addrs_changed; /* reconcile: the protected addresses may differ */
 	struct xenwatch *xw;
 	struct nfwriter *nw;
 	struct nfmon *mon;
@@ -648,39 +661,88 @@ static void check_port_names(struct manager *m)
 	}
 }
 
-/* Addresses of the bridges the guests use: never granted to a guest. */
-static size_t bridge_addrs(struct manager *m, struct vif_addr *out, size_t max)
+static void host_addrs_read(struct manager *m)
 {
 	struct ifaddrs *ifa, *p;
+	struct host_addr *v;
 	size_t n = 0;
 
-	if (!m->pol.protect_bridge_addrs || getifaddrs(&ifa) < 0)
-		return 0;
-	for (p = ifa; p && n < max; p = p->ifa_next) {
-		bool used = false;
+	if (getifaddrs(&ifa) < 0) {
+		log_warning_errno(-errno, "Cannot list the host's addresses: %m");
+		return; /* stale stays set: next time again */
+	}
+	for (p = ifa; p; p = p->ifa_next)
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v) {
+		freeifaddrs(ifa);
+		return;
+	}
+	n = 0;
+	for (p = ifa; p; p = p->ifa_next) {
+		struct host_addr *h = &v[n];
 
 		if (!p->ifa_addr ||
 		    (p->ifa_addr->sa_family != AF_INET && p->ifa_addr->sa_family != AF_INET6))
 			continue;
-		for (size_t i = 0; i < m->n_entries && !used; i++)
-			used = m->entries[i]->valid &&
-			       strcmp(m->entries[i]->desired->bridge, p->ifa_name) == 0;
-		if (!used)
-			continue;
-		out[n] = (struct vif_addr){ .family = p->ifa_addr->sa_family };
+		snprintf(h->ifname, sizeof(h->ifname), "%s", p->ifa_name);
+		h->addr = (struct vif_addr){ .family = p->ifa_addr->sa_family };
 		if (p->ifa_addr->sa_family == AF_INET) {
-			memcpy(out[n].addr, &((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr, 4);
-			out[n].prefixlen = 32;
+			memcpy(h->addr.addr, &((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr, 4);
+			h->addr.prefixlen = 32;
 		} else {
-			memcpy(out[n].addr, &((struct sockaddr_in6 *)(void *)p->ifa_addr)->sin6_addr,
-			       16);
-			out[n].prefixlen = 128;
-			if (out[n].addr[0] == 0xfe && (out[n].addr[1] & 0xc0) == 0x80)
+			memcpy(h->addr.addr,
+			       &((struct sockaddr_in6 *)(void *)p->ifa_addr)->sin6_addr, 16);
+			h->addr.prefixlen = 128;
+			if (h->addr.addr[0] == 0xfe && (h->addr.addr[1] & 0xc0) == 0x80)
 				continue; /* link-local: per link, not an address to protect */
 		}
 		n++;
 	}
 	freeifaddrs(ifa);
+	free(m->host_addrs);
+	m->host_addrs = v;
+	m->n_host_addrs = n;
+	m->host_addrs_stale = false;
+}
+
+/* Addresses of the bridges the guests use: never granted to a guest. */
+static size_t bridge_addrs(struct manager *m, struct vif_addr *out, size_t max)
+{
+	const char *used[32];
+	size_t n_used = 0, n = 0;
+	bool more = false; /* more bridges than used[] holds */
+
+	if (!m->pol.protect_bridge_addrs)
+		return 0;
+	if (m->host_addrs_stale || m->link_fd < 0)
+		host_addrs_read(m);
+	/* hosts have a handful of bridges: a short list, not a scan per address */
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const char *br = m->entries[i]->valid ? m->entries[i]->desired->bridge : "";
+		bool seen = !br[0];
+
+		for (size_t j = 0; j < n_used && !seen; j++)
+			seen = strcmp(used[j], br) == 0;
+		if (seen)
+			continue;
+		if (n_used < 32)
+			used[n_used++] = br;
+		else
+			more = true;
+	}
+	for (size_t k = 0; k < m->n_host_addrs && n < max; k++) {
+		const struct host_addr *h = &m->host_addrs[k];
+		bool is_used = false;
+
+		for (size_t j = 0; j < n_used && !is_used; j++)
+			is_used = strcmp(used[j], h->ifname) == 0;
+		for (size_t i = 0; i < m->n_entries && more && !is_used; i++)
+			is_used = m->entries[i]->valid &&
+				  strcmp(m->entries[i]->desired->bridge, h->ifname) == 0;
+		if (is_used)
+			out[n++] = h->addr;
+	}
 	return n;
 }
 
@@ -1518,6 +1580,7 @@ static int reconcile(struct manager *m)
 
 	if (!m->xw)
 		return 0;
+	m->addrs_changed = false;
 	r = refresh_dirty(m);
 	if (r < 0) {
 		xs_lost(m, r);
@@ -1538,7 +1601,7 @@ static int reconcile(struct manager *m)
 static int on_post(sd_event_source *s, void *userdata)
 {
 	struct manager *m = userdata;
-	bool dirty = m->rescan || m->need_full_sync;
+	bool dirty = m->rescan || m->need_full_sync || m->addrs_changed;
 	int r;
 
 	(void)s;
@@ -1786,10 +1849,16 @@ static int on_link(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	struct manager *m = userdata;
 
+	unsigned int what;
+
 	(void)s;
 	(void)revents;
-	bridge_monitor_drain(fd);
-	ensure_bridges(m);
+	what = bridge_monitor_drain(fd);
+	if (what & BRIDGE_MONITOR_LINKS)
+		ensure_bridges(m);
+	/* a bridge's address may have come or gone: decide again (on_post) */
+	if (what & BRIDGE_MONITOR_ADDRS)
+		m->host_addrs_stale = m->addrs_changed = true;
 	return 0;
 }
 
@@ -1851,6 +1920,7 @@ struct manager *manager_free(struct manager *m)
 	for (size_t i = 0; i < m->n_entries; i++)
 		entry_free(m->entries[i]);
 	free(m->entries);
+	free(m->host_addrs);
 	strmap_done(&m->ports);
 	strmap_done(&m->claims);
 	free(m);
@@ -1867,6 +1937,7 @@ int manager_new(const struct manager_options *opts, const struct policy *pol,
 		return -ENOMEM;
 	m->link_fd = -1;
 	m->ports_stale = true;
+	m->host_addrs_stale = true;
 	m->check_incremental = getenv("VIFGUARD_CHECK_INCREMENTAL") &&
 			       strcmp(getenv("VIFGUARD_CHECK_INCREMENTAL"), "1") == 0;
 	m->pol = *pol;

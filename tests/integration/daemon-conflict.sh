@@ -234,6 +234,16 @@ vg_check "(e) warning for 192.0.2.254" vg_wait_for 3000 warn_has 14 192.0.2.254 
 	"address 192.0.2.254 withheld: protected (192.0.2.254)"
 vg_check "(e) warning for 2001:db8::fe" warn_has 14 2001:db8::fe \
 	"address 2001:db8::fe withheld: protected (2001:db8::fe)"
+# an address the bridge gets later is withheld at once, without any
+# xenstore event (rtnetlink tells the daemon), and comes back when it goes
+world_bridge_addr 192.0.2.41/24
+vg_check "(e) bridge takes 192.0.2.41 later: withheld" vg_wait_for 3000 set_lacks vif14.0 192.0.2.41
+drops "(e) the bridge's new address" br14.41
+vg_check "(e) warning for 192.0.2.41" warn_has 14 192.0.2.41 \
+	"address 192.0.2.41 withheld: protected (192.0.2.41)"
+world_host ip addr del 192.0.2.41/24 dev "$VG_WORLD_BRIDGE"
+vg_check "(e) bridge gives 192.0.2.41 up: granted again" vg_wait_for 3000 set_has vif14.0 192.0.2.41
+passes "(e) again" br14.41
 
 # --- (f) one domain, two vifs, one address: not a conflict ---
 xs_vif 15 0 mac=$M15 ip=192.0.2.50 bridge=xenbr0
@@ -249,7 +259,7 @@ xs_rm $BE/16
 vg_wait_for 5000 vg_not has_vif vif16.0
 dups=$(grep -F "MESSAGE_ID=$MSGID_CONFLICT" "$VG_DAEMON_LOG" | sort | uniq -d | wc -l)
 vg_expect_eq "no conflict warning logged twice" 0 "$dups"
-vg_expect_eq "conflict warnings: the 9 expected" 9 \
+vg_expect_eq "conflict warnings: the 10 expected" 10 \
 	"$(grep -cF "MESSAGE_ID=$MSGID_CONFLICT" "$VG_DAEMON_LOG")"
 vg_check "daemon logged no error" vg_not grep -qF 'vifguardd[error]' "$VG_DAEMON_LOG"
 vg_check "SIGTERM: clean exit (status 0)" daemon_stop

@@ -417,6 +417,55 @@ static void test_invalid(void)
 	CHECK(out[1].effective.n_addrs == 0);
 }
 
+/* resolve_addrs_overlap against a bit-by-bit reference: random pairs of
+ * nearby addresses with every prefix length. */
+static bool overlap_ref(const struct vif_addr *a, const struct vif_addr *b)
+{
+	unsigned bits = a->family == AF_INET ? 32 : 128;
+	unsigned len = a->prefixlen < b->prefixlen ? a->prefixlen : b->prefixlen;
+
+	if (a->family != b->family)
+		return false;
+	if (len > bits)
+		len = bits;
+	for (unsigned i = 0; i < len; i++)
+		if (((a->addr[i / 8] ^ b->addr[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+static void test_overlap_random(void)
+{
+	unsigned seed = 12345, bad = 0;
+
+	for (int i = 0; i < 200000; i++) {
+		struct vif_addr a = { 0 }, b;
+		unsigned bits;
+
+		seed = seed * 1103515245 + 12345;
+		a.family = seed >> 30 & 1 ? AF_INET : AF_INET6;
+		bits = a.family == AF_INET ? 32 : 128;
+		for (unsigned k = 0; k < bits / 8; k++) {
+			seed = seed * 1103515245 + 12345;
+			a.addr[k] = (uint8_t)(seed >> 16);
+		}
+		b = a;
+		/* flip one bit somewhere, or none */
+		seed = seed * 1103515245 + 12345;
+		if (seed >> 31) {
+			unsigned bit = (seed >> 8) % bits;
+
+			b.addr[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+		}
+		seed = seed * 1103515245 + 12345;
+		a.prefixlen = (uint8_t)((seed >> 8) % (bits + 1));
+		b.prefixlen = (uint8_t)((seed >> 20) % (bits + 1));
+		if (resolve_addrs_overlap(&a, &b) != overlap_ref(&a, &b))
+			bad++;
+	}
+	CHECK(bad == 0);
+}
+
 static void test_helpers(void)
 {
 	struct vif_addr a = addr("192.0.2.0/24"), b = addr("192.0.2.200"), c;
@@ -874,6 +923,7 @@ int main(void)
 	test_owner_gone();
 	test_invalid();
 	test_helpers();
+	test_overlap_random();
 	test_random();
 	test_big();
 
