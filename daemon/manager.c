@@ -592,23 +592,69 @@ static void claim(struct strmap *claims, const char *name, struct entry *o)
 		*v = o;
 }
 
-static void check_port_names(struct manager *m)
+/* What the port-name check says about one valid vif. */
+enum name_why {
+	NAME_OK,
+	NAME_HOST, /* a host interface */
+	NAME_PATTERN, /* a custom name outside guest-ports */
+	NAME_NETBACK, /* another device's netback name */
+	NAME_TAKEN, /* an earlier vif claims it */
+	NAME_OOM,
+};
+struct name_verdict {
+	enum name_why why;
+	const char *name;
+	const struct entry *holder; /* NAME_TAKEN */
+};
+
+/* The earliest present vif claiming name, by a pass over all of them. */
+static const struct entry *claimant_scan(struct manager *m, const char *name)
+{
+	const struct entry *best = NULL;
+
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct entry *o = m->entries[i];
+
+		if (!o->present || (best && best->rank < o->rank))
+			continue;
+		if (strcmp(o->claim_name, name) == 0 ||
+		    (o->valid && o->desired->emu_name[0] && strcmp(o->desired->emu_name, name) == 0))
+			best = o;
+	}
+	return best;
+}
+
+/*
+ * Judge every valid vif's port names into v[] (no side effects).  all: the
+ * plain way, every name against every claim (through a map of all claims).
+ * Otherwise, when few vifs were re-read: a vif re-read is judged in full
+ * (its claim against a scan of all); a vif not re-read was fine last time,
+ * and only a claim made since, i.e. by a re-read vif, can take its name.
+ * (A vif leaving only frees names; the vifs that waited for one are re-read.)
+ */
+#define NAMES_FRESH_MAX 16
+static void judge_port_names(struct manager *m, bool all, struct name_verdict *v)
 {
 	struct strmap *claims = &m->claims;
+	size_t n_fresh = 0;
 
+	for (size_t i = 0; i < m->n_entries; i++)
+		n_fresh += m->entries[i]->present && m->entries[i]->name_fresh;
+	all = all || n_fresh > NAMES_FRESH_MAX;
 	strmap_clear(claims);
-	if (strmap_reserve(claims, 2 * m->n_entries) < 0) {
+	if (strmap_reserve(claims, all ? 2 * m->n_entries : 2 * n_fresh) < 0) {
 		/* cannot check: nothing new may take a port */
 		for (size_t i = 0; i < m->n_entries; i++)
-			if (m->entries[i]->valid && m->entries[i]->name_fresh)
-				reject(m->entries[i], "%s", "out of memory checking port names");
+			v[i] = (struct name_verdict){ .why = m->entries[i]->valid &&
+								     m->entries[i]->name_fresh
+							     ? NAME_OOM
+							     : NAME_OK };
 		return;
 	}
-	/* every name's earliest claimant, in one pass: O(1) per vif */
 	for (size_t i = 0; i < m->n_entries; i++) {
 		struct entry *o = m->entries[i];
 
-		if (!o->present)
+		if (!o->present || !(all || o->name_fresh))
 			continue;
 		claim(claims, o->claim_name, o);
 		if (o->valid && o->desired->emu_name[0])
@@ -619,48 +665,115 @@ static void check_port_names(struct manager *m)
 		struct entry *e = m->entries[i];
 		const char *names[2];
 
+		v[i] = (struct name_verdict){ .why = NAME_OK };
 		if (!e->valid)
 			continue;
 		names[0] = e->desired->name;
 		names[1] = e->desired->emu_name;
-		for (int k = 0; k < 2 && e->valid; k++) {
+		for (int k = 0; k < 2; k++) {
 			const struct entry *o;
-			void **v;
+			void **slot;
 
 			if (!names[k][0])
 				continue;
-			/* the checks that ask the system: only for values just read */
-			if (e->name_fresh && name_is_host_interface(names[k])) {
-				reject(e, "key 'vifname': value '%s' is a host interface", names[k]);
-				break;
+			v[i].name = names[k];
+			if (!all && !e->name_fresh) {
+				slot = strmap_get(claims, names[k]);
+				o = slot ? *slot : NULL;
+			} else {
+				/* the checks that ask the system: only for values just read */
+				if (e->name_fresh && name_is_host_interface(names[k])) {
+					v[i].why = NAME_HOST;
+					break;
+				}
+				if (k == 0 && e->has_custom_name &&
+				    !matches_guest_ports(&m->pol, names[k])) {
+					v[i].why = NAME_PATTERN;
+					break;
+				}
+				/* (a name netback gave this device is its own by construction) */
+				if (e->has_custom_name &&
+				    is_netback_name_of_other(names[k], e->domid, e->devid)) {
+					v[i].why = NAME_NETBACK;
+					break;
+				}
+				if (all) {
+					slot = strmap_get(claims, names[k]);
+					o = slot ? *slot : NULL;
+				} else {
+					o = claimant_scan(m, names[k]);
+				}
 			}
-			if (k == 0 && e->has_custom_name && !matches_guest_ports(&m->pol, names[k])) {
-				reject(e,
-				       "key 'vifname': value '%s' does not match guest-ports in "
-				       "vifguard.conf (vifguard only takes over declared guest ports)",
-				       names[k]);
-				break;
-			}
-			/* (a name netback gave this device is its own by construction) */
-			if (e->has_custom_name &&
-			    is_netback_name_of_other(names[k], e->domid, e->devid)) {
-				reject(e, "key 'vifname': value '%s' is another device's netback name",
-				       names[k]);
-				break;
-			}
-			v = strmap_get(claims, names[k]);
-			o = v ? *v : NULL;
 			if (o && o != e && o->rank < e->rank) {
-				reject(e, "key 'vifname': value '%s' is already the port of vif%u.%u",
-				       names[k], o->domid, o->devid);
-				e->name_rejected = true;
+				v[i].why = NAME_TAKEN;
+				v[i].holder = o;
 				break;
 			}
 		}
-		e->name_fresh = false;
 	}
 }
 
+static void check_port_names(struct manager *m)
+{
+	struct name_verdict *v = calloc(m->n_entries + 1, sizeof(*v));
+
+	if (!v) {
+		for (size_t i = 0; i < m->n_entries; i++)
+			if (m->entries[i]->valid && m->entries[i]->name_fresh)
+				reject(m->entries[i], "%s", "out of memory checking port names");
+		return;
+	}
+	judge_port_names(m, false, v);
+	if (m->check_incremental) {
+		struct name_verdict *w = calloc(m->n_entries + 1, sizeof(*w));
+
+		if (w) {
+			judge_port_names(m, true, w);
+			for (size_t i = 0; i < m->n_entries; i++)
+				if (v[i].why != w[i].why || v[i].holder != w[i].holder) {
+					log_error("BUG: port-name check of vif%u.%u differs from a "
+						  "full one (%d/%d)",
+						  m->entries[i]->domid, m->entries[i]->devid,
+						  (int)v[i].why, (int)w[i].why);
+					abort();
+				}
+			free(w);
+		}
+	}
+	for (size_t i = 0; i < m->n_entries; i++) {
+		struct entry *e = m->entries[i];
+
+		switch (v[i].why) {
+		case NAME_OK:
+			break;
+		case NAME_HOST:
+			reject(e, "key 'vifname': value '%s' is a host interface", v[i].name);
+			break;
+		case NAME_PATTERN:
+			reject(e,
+			       "key 'vifname': value '%s' does not match guest-ports in "
+			       "vifguard.conf (vifguard only takes over declared guest ports)",
+			       v[i].name);
+			break;
+		case NAME_NETBACK:
+			reject(e, "key 'vifname': value '%s' is another device's netback name",
+			       v[i].name);
+			break;
+		case NAME_TAKEN:
+			reject(e, "key 'vifname': value '%s' is already the port of vif%u.%u",
+			       v[i].name, v[i].holder->domid, v[i].holder->devid);
+			e->name_rejected = true;
+			break;
+		case NAME_OOM:
+			reject(e, "%s", "out of memory checking port names");
+			break;
+		}
+		e->name_fresh = false;
+	}
+	free(v);
+}
+
+/* The host's IPv4 and IPv6 addresses, link-local ones left out. */
 static void host_addrs_read(struct manager *m)
 {
 	struct ifaddrs *ifa, *p;

@@ -30,6 +30,7 @@ world_create xenbr0
 world_add_peer gw "$GW"
 world_add_guest vif3.0 "$M3"
 world_add_guest guest-web07 "$M7"
+world_add_guest guest-31 "$(mac 31)"
 # The guest port each bad vif would have.  A vifname the hotplug script could
 # not give (too long, the bridge's, another vif's) leaves netback's name.
 BAD_PORTS=(vif10.0 vif11.0 vif12.0 vif13.0 vif14.0 vif15.0 vif16.0 vif17.0 vif18.0
@@ -329,6 +330,22 @@ vg_expect_eq "guest-web07 now passes dom 27's traffic" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src="$(mac 27)" saddr=192.0.2.27 daddr=192.0.2.254)"
 vg_expect_eq "guest-web07 no longer passes dom 7's" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M7 saddr=192.0.2.7 daddr=192.0.2.254)"
+
+# The other way round: a vif known earlier asks for the name a later vif
+# holds.  The earlier one wins, and the later one, which did not change at
+# all, loses its port (the daemon must look at it although it was not re-read).
+xs_vif 31 0 "mac=$(mac 31)" ip=192.0.2.31 vifname=guest-31 bridge=xenbr0
+vg_check "dom 31 enforced as guest-31" vg_wait_for 5000 has_vif vif31.0
+xs_vif 30 0 "mac=$(mac 30)" ip=192.0.2.30 vifname=guest-31 bridge=xenbr0
+vg_check "dom 30 (known earlier) takes guest-31: dom 31 is refused" \
+	vg_wait_for 5000 error_names "XEN_DOMID=31 " "already the port of vif30.0"
+vg_check "... dom 31's rules are gone" vg_wait_for 5000 vg_not has_vif vif31.0
+vg_check "... dom 30 is enforced" has_vif vif30.0
+VG_FROM=guest-31
+vg_expect_eq "guest-31 passes dom 30's traffic" 3 \
+	"$(world_delivered gw eth0 ipv4-udp src="$(mac 30)" saddr=192.0.2.30 daddr=192.0.2.254)"
+vg_expect_eq "guest-31 no longer passes dom 31's" 0 \
+	"$(world_delivered gw eth0 ipv4-udp src="$(mac 31)" saddr=192.0.2.31 daddr=192.0.2.254)"
 
 vg_check "SIGTERM: clean exit (status 0)" daemon_stop
 vg_done
