@@ -192,8 +192,10 @@ struct manager {
 	 * them changed (ports_stale) */
 	struct strmap ports;
 	bool ports_stale;
-	/* port name -> earliest claimant, made per port-name check */
+	/* port name -> earliest claimant, made per port-name check: of all
+	 * vifs, or (a map of its own, kept small) of the re-read ones */
 	struct strmap claims;
+	struct strmap fresh_claims;
 	/* the protected addresses the last decision used (the configured ones
 	 * and the bridges'): when they change, every vif is decided again */
 	struct vif_addr last_prot[POLICY_PROTECTED_MAX + 64];
@@ -635,12 +637,13 @@ static const struct entry *claimant_scan(struct manager *m, const char *name)
 #define NAMES_FRESH_MAX 16
 static void judge_port_names(struct manager *m, bool all, struct name_verdict *v)
 {
-	struct strmap *claims = &m->claims;
+	struct strmap *claims;
 	size_t n_fresh = 0;
 
 	for (size_t i = 0; i < m->n_entries; i++)
 		n_fresh += m->entries[i]->present && m->entries[i]->name_fresh;
 	all = all || n_fresh > NAMES_FRESH_MAX;
+	claims = all ? &m->claims : &m->fresh_claims;
 	strmap_clear(claims);
 	if (strmap_reserve(claims, all ? 2 * m->n_entries : 2 * n_fresh) < 0) {
 		/* cannot check: nothing new may take a port */
@@ -2036,6 +2039,7 @@ struct manager *manager_free(struct manager *m)
 	free(m->host_addrs);
 	strmap_done(&m->ports);
 	strmap_done(&m->claims);
+	strmap_done(&m->fresh_claims);
 	free(m);
 	return NULL;
 }
