@@ -12,6 +12,21 @@
  * unprivileged domains (domain_is_unprivileged()); a dom0 socket client is
  * not limited, so the window below is our own choice, kept modest so one
  * scan does not hog xenstored's memory.
+ *
+ * Transactions are what make a scan slow there: every node read inside one
+ * gets a transaction-private copy written into the store and deleted at the
+ * end (access_node() in xenstored_transaction.c), several times the cost of
+ * the read itself.  So a device is first read without one, and checked
+ * instead: a watch on root on this same connection.  xenstored queues a
+ * watch event on the out_list of every watcher while it processes the
+ * write (or the transaction end) that fires it (fire_watches() ->
+ * send_event()), on the same FIFO as our replies.  So a change to a device
+ * between xenstored's answers to our first and last read of it arrives
+ * before that last reply; no such event means every read saw the same
+ * state.  (An identical event still pending in the queue suppresses the
+ * new one, but the pending one then also arrives after our first read was
+ * answered, so it counts.)  A device some event touched is read again in a
+ * transaction, as xenwatch_read_device() reads it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +45,7 @@
 
 _Static_assert((int)XS_WIRE_DIRECTORY == (int)XS_DIRECTORY, "protocol number");
 _Static_assert((int)XS_WIRE_READ == (int)XS_READ, "protocol number");
+_Static_assert((int)XS_WIRE_WATCH == (int)XS_WATCH, "protocol number");
 _Static_assert((int)XS_WIRE_TRANSACTION_START == (int)XS_TRANSACTION_START, "protocol number");
 _Static_assert((int)XS_WIRE_TRANSACTION_END == (int)XS_TRANSACTION_END, "protocol number");
 _Static_assert((int)XS_WIRE_WATCH_EVENT == (int)XS_WATCH_EVENT, "protocol number");
@@ -49,9 +65,22 @@ _Static_assert(XS_WIRE_PAYLOAD_MAX == XENSTORE_PAYLOAD_MAX, "protocol limit");
 /* Room for a path argument: the ones we build are under 100 bytes. */
 #define ARG_MAX 256
 
+/* Watch events remembered during one optimistic round; more means "all". */
+#define EVENTS_MAX 1024
+#define WATCH_TOKEN "vifguard-bulk"
+
 struct xs_bulk {
 	int fd;
 	uint32_t next_req_id;
+	/* the watch behind optimistic rounds (see read_round()) */
+	char watched[128];
+	bool is_watch_failed;
+	bool is_tx_only;
+	unsigned long n_reread;
+	bool is_initial_pending;
+	size_t n_events;
+	bool is_events_overflow;
+	char events[EVENTS_MAX][128];
 	size_t out_len, out_off;
 	unsigned char out[64 * 1024];
 	unsigned char in[64 * 1024];
@@ -62,7 +91,7 @@ struct req {
 	uint32_t type;
 	uint32_t tx_id;
 	char arg[ARG_MAX];
-	char arg2[24]; /* DIRECTORY_PART's offset */
+	char arg2[24]; /* DIRECTORY_PART's offset, WATCH's token; "" for none */
 	size_t dev;    /* read_round(): the device (index into devs) */
 	int key;       /* read_round(): the XW_* key read, or -1 for the domain name */
 	/* the reply */
@@ -110,6 +139,16 @@ struct xs_bulk *xs_bulk_free(struct xs_bulk *b)
 	return NULL;
 }
 
+void xs_bulk_set_tx_only(struct xs_bulk *b, bool on)
+{
+	b->is_tx_only = on;
+}
+
+unsigned long xs_bulk_n_reread(const struct xs_bulk *b)
+{
+	return b->n_reread;
+}
+
 static void reqs_clear(struct req *reqs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -131,14 +170,36 @@ static int broken(struct xs_bulk *b, int r)
 	return r;
 }
 
-static int on_reply(struct req *reqs, size_t n_sent, uint32_t first, const struct xs_wire_msg *m)
+static void on_event(struct xs_bulk *b, const struct xs_wire_msg *m)
+{
+	const char *path = m->payload;
+	size_t len = strnlen(path, m->len);
+
+	if (len + 1 >= m->len || strcmp(path + len + 1, WATCH_TOKEN) != 0)
+		return;
+	/* xenstored sends one event for the watched path when the watch is
+	 * set, right after its reply: nothing changed */
+	if (b->is_initial_pending && strcmp(path, b->watched) == 0) {
+		b->is_initial_pending = false;
+		return;
+	}
+	if (b->n_events >= EVENTS_MAX || len >= sizeof(b->events[0])) {
+		b->is_events_overflow = true;
+		return;
+	}
+	memcpy(b->events[b->n_events++], path, len + 1);
+}
+
+static int on_reply(struct xs_bulk *b, struct req *reqs, size_t n_sent, uint32_t first,
+		    const struct xs_wire_msg *m)
 {
 	uint32_t idx = m->req_id - first;
 	struct req *q;
 
-	/* we set no watches, but an event would be harmless */
-	if (m->type == XS_WIRE_WATCH_EVENT)
+	if (m->type == XS_WIRE_WATCH_EVENT) {
+		on_event(b, m);
 		return 0;
+	}
 	if (idx >= n_sent || reqs[idx].is_done)
 		return -EBADMSG;
 	q = &reqs[idx];
@@ -188,8 +249,8 @@ static int run(struct xs_bulk *b, struct req *reqs, size_t n)
 			const char *args[2] = {q->arg, q->arg2};
 
 			r = xs_wire_encode(q->type, first + (uint32_t)n_sent, q->tx_id, args,
-					   q->type == XS_WIRE_DIRECTORY_PART ? 2 : 1,
-					   b->out + b->out_len, sizeof(b->out) - b->out_len);
+					   q->arg2[0] ? 2 : 1, b->out + b->out_len,
+					   sizeof(b->out) - b->out_len);
 			if (r == -ENOBUFS)
 				break;
 			if (r < 0)
@@ -240,7 +301,7 @@ static int run(struct xs_bulk *b, struct req *reqs, size_t n)
 					return broken(b, r);
 				if (r == 0)
 					continue;
-				r = on_reply(reqs, n_sent, first, &m);
+				r = on_reply(b, reqs, n_sent, first, &m);
 				if (r < 0)
 					return broken(b, r);
 				if (r > 0) {
@@ -383,6 +444,51 @@ static int parse_tx_id(const struct req *q, uint32_t *ret)
 	return 0;
 }
 
+/* Did a recorded event concern path (the path itself, above or below it)? */
+static bool is_touched(const struct xs_bulk *b, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (b->is_events_overflow)
+		return true;
+	for (size_t e = 0; e < b->n_events; e++) {
+		const char *p = b->events[e];
+		size_t m = strlen(p);
+
+		if (m <= n ? strncmp(p, path, m) == 0 && (path[m] == '/' || path[m] == 0)
+			   : strncmp(p, path, n) == 0 && p[n] == '/')
+			return true;
+	}
+	return false;
+}
+
+/* Watch root on our connection (once): optimistic rounds rely on it.
+ * Returns 1 when watched, 0 when rounds must use transactions. */
+static int watch_root(struct xs_bulk *b, const char *root)
+{
+	struct req q = {0};
+	int r;
+
+	if (b->watched[0])
+		return strcmp(b->watched, root) == 0;
+	if (b->is_watch_failed || req_set(&q, XS_WIRE_WATCH, 0, root) < 0 ||
+	    strlen(root) >= sizeof(b->watched))
+		return 0;
+	snprintf(q.arg2, sizeof(q.arg2), "%s", WATCH_TOKEN);
+	r = run(b, &q, 1);
+	if (r < 0)
+		return r;
+	if (q.error) {
+		b->is_watch_failed = true;
+		reqs_clear(&q, 1);
+		return 0;
+	}
+	reqs_clear(&q, 1);
+	snprintf(b->watched, sizeof(b->watched), "%s", root);
+	b->is_initial_pending = true;
+	return 1;
+}
+
 struct dev {
 	size_t i; /* index into the caller's arrays */
 	uint32_t tx_id;
@@ -398,7 +504,7 @@ struct dev {
  * The devices whose transaction ended with EAGAIN are moved to the front of
  * devs, their count in *ret_again.
  */
-static int read_round(struct xs_bulk *b, struct dev *devs, size_t n, bool with_names,
+static int read_round(struct xs_bulk *b, struct dev *devs, size_t n, bool use_tx, bool with_names,
 		      bool is_last_try, const uint32_t (*ids)[2], struct xenwatch_keys *keys,
 		      bool *exists, char (*domain_names)[XS_BULK_NAME_SIZE], struct req *reqs,
 		      size_t *ret_again)
@@ -406,15 +512,22 @@ static int read_round(struct xs_bulk *b, struct dev *devs, size_t n, bool with_n
 	size_t k, n_again = 0;
 	int r = 0, failed = 0;
 
-	/* 1: transactions */
-	for (size_t d = 0; d < n; d++)
-		req_set(&reqs[d], XS_WIRE_TRANSACTION_START, 0, "");
-	r = run(b, reqs, n);
-	if (r < 0)
-		return r;
+	/* 1: transactions, or (optimistic) the start of the event record */
+	if (use_tx) {
+		for (size_t d = 0; d < n; d++)
+			req_set(&reqs[d], XS_WIRE_TRANSACTION_START, 0, "");
+		r = run(b, reqs, n);
+		if (r < 0)
+			return r;
+	} else {
+		b->n_events = 0;
+		b->is_events_overflow = false;
+	}
 	for (size_t d = 0; d < n; d++) {
-		int e = parse_tx_id(&reqs[d], &devs[d].tx_id);
+		int e = use_tx ? parse_tx_id(&reqs[d], &devs[d].tx_id) : 0;
 
+		if (!use_tx)
+			devs[d].tx_id = 0;
 		if (e < 0) {
 			devs[d].tx_id = 0; /* not started: nothing to end */
 			if (!failed)
@@ -507,6 +620,21 @@ static int read_round(struct xs_bulk *b, struct dev *devs, size_t n, bool with_n
 		}
 	}
 
+	/* 4 (optimistic): any change to a device while we read it shows as
+	 * a watch event before its last reply; those devices are read again */
+	if (!use_tx) {
+		for (size_t d = 0; d < n && !failed; d++)
+			if (is_touched(b, devs[d].path)) {
+				struct dev t = devs[n_again];
+
+				b->n_reread++;
+				devs[n_again++] = devs[d];
+				devs[d] = t;
+			}
+		r = failed;
+		goto out;
+	}
+
 	/* 4: end them; a failed round only aborts */
 	k = 0;
 	for (size_t d = 0; d < n; d++)
@@ -575,9 +703,19 @@ int xs_bulk_read_devices(struct xs_bulk *b, const char *root, const uint32_t (*i
 			if (len < 0 || (size_t)len >= sizeof(devs[d].path))
 				r = -ENAMETOOLONG;
 		}
-		for (int attempt = 0; attempt < ATTEMPTS && m > 0 && r == 0; attempt++)
-			r = read_round(b, devs, m, attempt == 0, attempt == ATTEMPTS - 1, ids, keys,
-				       exists, domain_names, reqs, &m);
+		int watched = watch_root(b, root);
+		int tries = ATTEMPTS + (watched > 0);
+
+		if (b->is_tx_only)
+			watched = 0;
+		if (watched < 0) {
+			r = watched;
+			break;
+		}
+		for (int attempt = 0; attempt < tries && m > 0 && r == 0; attempt++)
+			r = read_round(b, devs, m, !(watched > 0 && attempt == 0), attempt == 0,
+				       attempt == tries - 1, ids, keys, exists, domain_names, reqs,
+				       &m);
 	}
 	free(devs);
 	free(reqs);

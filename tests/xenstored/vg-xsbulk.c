@@ -5,19 +5,22 @@
  *
  *   vg-xsbulk edges
  *       Write the edge cases below (domids 7001..7010) through libxenstore.
- *   vg-xsbulk compare MIN_DEVICES
+ *   vg-xsbulk compare MIN_DEVICES [tx]
  *       Scan the backend vif tree both ways: xenwatch (xenwatch_list per
  *       domain, xenwatch_read_device, xenwatch_domain_name) and xs-bulk.  Every
  *       listing, key, existence flag and domain name must be equal, and at
  *       least MIN_DEVICES devices must have been read.  Exit 1 on a difference.
- *   vg-xsbulk torn DOMID SECONDS
+ *       With "tx", xs-bulk reads every device in a transaction (no
+ *       optimistic round).
+ *   vg-xsbulk torn DOMID SECONDS [tx]
  *       A child rewrites DOMID/0's mac and ip as one transaction, over and
  *       over (1 ms apart), always as a matching pair; meanwhile xs-bulk reads
  *       the device.  A pair that does not match is a torn read:
- *       exit 1.  Also fails when the writer made fewer than 100 writes.
- *   vg-xsbulk bench REPEATS
- *       Time a full scan both ways, REPEATS times each, alternating; print
- *       "way=xenwatch|xs-bulk ms=T devices=N" per run.
+ *       exit 1.  Also fails when the writer made fewer than 100 writes, or
+ *       (without "tx") when no optimistic read was ever redone.
+ *   vg-xsbulk bench REPEATS [xenwatch|xs-bulk]
+ *       Time a full scan both ways (or one), REPEATS times each, alternating;
+ *       print "way=xenwatch|xs-bulk ms=T devices=N" per run.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -296,7 +299,7 @@ static bool same_list(const char *what, char **a, unsigned int na, char **b, uns
 	return true;
 }
 
-static int cmd_compare(unsigned long min_devices)
+static int cmd_compare(unsigned long min_devices, bool tx_only)
 {
 	struct scan a = {0}, b = {0};
 	struct xenwatch *x = NULL;
@@ -319,6 +322,7 @@ static int cmd_compare(unsigned long min_devices)
 	if (r < 0)
 		fprintf(stderr, "xenwatch scan: %s\n", strerror(-r));
 	if (r == 0) {
+		xs_bulk_set_tx_only(bulk, tx_only);
 		r = scan_bulk(bulk, xenwatch_root(x), &b, true);
 		if (r < 0)
 			fprintf(stderr, "xs-bulk scan: %s\n", strerror(-r));
@@ -350,7 +354,8 @@ static int cmd_compare(unsigned long min_devices)
 		if (a.exists[i] && ka->has[XW_MAC])
 			with_keys++;
 	}
-	printf("devices=%zu with_mac=%lu differences=%lu\n", a.n_ids, with_keys, diffs);
+	printf("devices=%zu with_mac=%lu differences=%lu tx_only=%d\n", a.n_ids, with_keys, diffs,
+	       tx_only);
 	scan_done(&a);
 	scan_done(&b);
 	xs_bulk_free(bulk);
@@ -401,7 +406,7 @@ static void torn_writer(unsigned int domid, unsigned int seconds)
 	_exit(writes >= 100 ? 0 : 2);
 }
 
-static int cmd_torn(unsigned int domid, unsigned int seconds)
+static int cmd_torn(unsigned int domid, unsigned int seconds, bool tx_only)
 {
 	uint32_t ids[64][2];
 	struct xenwatch_keys *keys = calloc(64, sizeof(*keys));
@@ -425,6 +430,7 @@ static int cmd_torn(unsigned int domid, unsigned int seconds)
 		free(keys);
 		return 1;
 	}
+	xs_bulk_set_tx_only(b, tx_only);
 	pid = fork();
 	if (pid < 0) {
 		free(keys);
@@ -460,7 +466,11 @@ static int cmd_torn(unsigned int domid, unsigned int seconds)
 		fprintf(stderr, "xs_bulk_read_devices: %s\n", strerror(-r));
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
-	printf("reads=%lu torn=%lu writer_status=%d\n", reads, torn, status);
+	printf("reads=%lu torn=%lu reread=%lu tx_only=%d writer_status=%d\n", reads, torn,
+	       xs_bulk_n_reread(b), tx_only, status);
+	/* the optimistic round must have seen the writer's changes */
+	if (!tx_only && xs_bulk_n_reread(b) == 0)
+		r = -ENOMSG;
 	free(keys);
 	xs_bulk_free(b);
 	if (r < 0 || torn > 0 || reads < 1000)
@@ -473,7 +483,7 @@ static int cmd_torn(unsigned int domid, unsigned int seconds)
 	return 0;
 }
 
-static int cmd_bench(unsigned int repeats)
+static int cmd_bench(unsigned int repeats, const char *only)
 {
 	struct xenwatch *x = NULL;
 	int r;
@@ -488,13 +498,18 @@ static int cmd_bench(unsigned int repeats)
 		struct xs_bulk *b = NULL;
 		uint64_t t0, t1;
 
-		t0 = mono_ns();
-		r = scan_xenwatch(x, &s, false);
-		t1 = mono_ns();
-		printf("way=xenwatch ms=%.1f devices=%zu\n", (double)(t1 - t0) / 1e6, s.n_ids);
-		scan_done(&s);
-		if (r < 0)
-			break;
+		if (!only || strcmp(only, "xenwatch") == 0) {
+			t0 = mono_ns();
+			r = scan_xenwatch(x, &s, false);
+			t1 = mono_ns();
+			printf("way=xenwatch ms=%.1f devices=%zu\n", (double)(t1 - t0) / 1e6,
+			       s.n_ids);
+			scan_done(&s);
+			if (r < 0)
+				break;
+		}
+		if (only && strcmp(only, "xs-bulk") != 0)
+			continue;
 		t0 = mono_ns();
 		r = xs_bulk_open(&b);
 		if (r == 0)
@@ -515,13 +530,17 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "edges") == 0)
 		return cmd_edges();
-	if (argc == 3 && strcmp(argv[1], "compare") == 0)
-		return cmd_compare(strtoul(argv[2], NULL, 10));
-	if (argc == 4 && strcmp(argv[1], "torn") == 0)
+	bool tx_only = argc >= 3 && strcmp(argv[argc - 1], "tx") == 0;
+
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "compare") == 0)
+		return cmd_compare(strtoul(argv[2], NULL, 10), tx_only);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "torn") == 0)
 		return cmd_torn((unsigned int)strtoul(argv[2], NULL, 10),
-				(unsigned int)strtoul(argv[3], NULL, 10));
-	if (argc == 3 && strcmp(argv[1], "bench") == 0)
-		return cmd_bench((unsigned int)strtoul(argv[2], NULL, 10));
-	fprintf(stderr, "usage: vg-xsbulk edges | compare MIN | torn DOMID SECONDS | bench N\n");
+				(unsigned int)strtoul(argv[3], NULL, 10), tx_only);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "bench") == 0)
+		return cmd_bench((unsigned int)strtoul(argv[2], NULL, 10),
+				 argc == 4 ? argv[3] : NULL);
+	fprintf(stderr, "usage: vg-xsbulk edges | compare MIN [tx] | torn DOMID SECONDS [tx] | "
+			"bench N [WAY]\n");
 	return 2;
 }

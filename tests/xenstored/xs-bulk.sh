@@ -33,6 +33,8 @@ vg_check "write the edge cases" "$TOOL" edges
 # N fillers and the 9 edge devices that have a mac (7002..7010, 7004's
 # remaining one, 7005's good one; not 7001, which has none)
 vg_check "xs-bulk equals xenwatch on every device" "$TOOL" compare $((N + 9))
+vg_check "xs-bulk in transactions only equals xenwatch" "$TOOL" compare $((N + 9)) tx
 vg_check "no torn reads while a device is rewritten" "$TOOL" torn 7010 3
+vg_check "no torn reads in transactions only" "$TOOL" torn 7010 2 tx
 
 vg_done
