@@ -19,6 +19,7 @@ const char *xs_wire_type_to_string(uint32_t type)
 	static const char *const names[_XS_WIRE_TYPE_MAX] = {
 	    [XS_WIRE_DIRECTORY] = "DIRECTORY",
 	    [XS_WIRE_READ] = "READ",
+	    [XS_WIRE_WATCH] = "WATCH",
 	    [XS_WIRE_TRANSACTION_START] = "TRANSACTION_START",
 	    [XS_WIRE_TRANSACTION_END] = "TRANSACTION_END",
 	    [XS_WIRE_WATCH_EVENT] = "WATCH_EVENT",

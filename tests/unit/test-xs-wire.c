@@ -229,6 +229,7 @@ static void test_errors(void)
 	CHECK(xs_wire_error_parse("", 0) == -EBADMSG);
 	CHECK_STR(xs_wire_type_to_string(XS_WIRE_TRANSACTION_END), "TRANSACTION_END");
 	CHECK(xs_wire_type_to_string(3) == NULL);
+	CHECK_STR(xs_wire_type_to_string(XS_WIRE_WATCH), "WATCH");
 	CHECK(xs_wire_type_to_string(UINT32_MAX) == NULL);
 }
 
