@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ struct xenwatch {
 	bool initial_pending;
 };
 
-static const char *const key_names[5] = { "mac", "ip", "vifname", "type", "bridge" };
+const char *const xenwatch_key_names[5] = {"mac", "ip", "vifname", "type", "bridge"};
 
 struct xenwatch *xenwatch_free(struct xenwatch *x)
 {
@@ -38,6 +39,37 @@ struct xenwatch *xenwatch_free(struct xenwatch *x)
 	return NULL;
 }
 
+int xenwatch_socket_open(int flags)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = getenv("XENSTORED_PATH");
+	const char *rundir = getenv("XENSTORED_RUNDIR");
+	struct stat st;
+	int fd, n;
+
+	if (path)
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	else
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket",
+			     rundir ? rundir : "/var/run/xenstored");
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	/* libxenstore falls back to the xenbus device here (and XENSTORED_PATH
+	 * may name that device itself) */
+	if (stat(sa.sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return -EOPNOTSUPP;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 /*
  * libxenstore notices a dead xenstored only inside its reader thread, which
  * then exits without a word: the watch fd never becomes readable again.  So
@@ -48,24 +80,9 @@ struct xenwatch *xenwatch_free(struct xenwatch *x)
  */
 static int liveness_open(void)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = getenv("XENSTORED_PATH");
-	const char *rundir = getenv("XENSTORED_RUNDIR");
-	int fd;
+	int fd = xenwatch_socket_open(SOCK_NONBLOCK);
 
-	if (path)
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	else
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket",
-			 rundir ? rundir : "/var/run/xenstored");
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return fd < 0 ? -1 : fd;
 }
 
 int xenwatch_liveness_fd(const struct xenwatch *x)
@@ -131,8 +148,7 @@ const char *xenwatch_root(const struct xenwatch *x)
 	return x->root;
 }
 
-int xenwatch_drain(struct xenwatch *x, void (*cb)(const char *path, void *userdata),
-		   void *userdata)
+int xenwatch_drain(struct xenwatch *x, void (*cb)(const char *path, void *userdata), void *userdata)
 {
 	/* Bounded: events queue up inside libxenstore; stop after a big batch
 	 * and let the event loop come back (the fd stays readable). */
@@ -181,6 +197,33 @@ int xenwatch_list(struct xenwatch *x, const char *path, char ***ret, unsigned in
 	return 0;
 }
 
+void xenwatch_keys_set(struct xenwatch_keys *k, int i, const char *v, size_t len)
+{
+	k->has[i] = true;
+	if (memchr(v, 0, len)) {
+		/* an embedded NUL: keep something that cannot validate */
+		snprintf(k->value[i], sizeof(k->value[i]), "%s", "\x01(embedded NUL)");
+	} else if (len > VIF_VALUE_MAX) {
+		/* too long: a value of VIF_VALUE_MAX + 1 bytes cannot validate */
+		memset(k->value[i], 'x', VIF_VALUE_MAX + 1);
+		k->value[i][VIF_VALUE_MAX + 1] = 0;
+	} else {
+		memcpy(k->value[i], v, len);
+		k->value[i][len] = 0;
+	}
+}
+
+void xenwatch_name_sanitize(const char *v, size_t n, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	/* the guest owns its name: keep it printable and short */
+	for (size_t i = 0; i < n && k + 1 < len && k < 64; i++)
+		buf[k++] = (v[i] >= 0x20 && v[i] < 0x7f) ? v[i] : '?';
+	if (len > 0)
+		buf[k] = 0;
+}
+
 static int read_device(struct xenwatch *x, xs_transaction_t t, uint32_t domid, uint32_t devid,
 		       struct xenwatch_keys *ret, bool *ret_exists)
 {
@@ -209,10 +252,10 @@ static int read_device(struct xenwatch *x, xs_transaction_t t, uint32_t domid, u
 		/* a key the directory does not list is absent: no round trip
 		 * to find that out (the listing is part of this transaction) */
 		for (unsigned int k = 0; k < n && !listed; k++)
-			listed = strcmp(dir[k], key_names[i]) == 0;
+			listed = strcmp(dir[k], xenwatch_key_names[i]) == 0;
 		if (!listed)
 			continue;
-		snprintf(kpath, sizeof(kpath), "%s/%s", path, key_names[i]);
+		snprintf(kpath, sizeof(kpath), "%s/%s", path, xenwatch_key_names[i]);
 		v = xs_read(x->xs, t, kpath, &len);
 		if (!v) {
 			int e = errno;
@@ -222,17 +265,7 @@ static int read_device(struct xenwatch *x, xs_transaction_t t, uint32_t domid, u
 			free(dir);
 			return e ? -e : -EIO;
 		}
-		ret->has[i] = true;
-		if (len > VIF_VALUE_MAX || strlen(v) != len) {
-			/* too long, or an embedded NUL: keep something that cannot
-			 * validate (a value of VIF_VALUE_MAX + 1 bytes) */
-			memset(ret->value[i], 'x', VIF_VALUE_MAX + 1);
-			ret->value[i][VIF_VALUE_MAX + 1] = 0;
-			if (strlen(v) != len)
-				snprintf(ret->value[i], sizeof(ret->value[i]), "%s", "\x01(embedded NUL)");
-		} else {
-			memcpy(ret->value[i], v, len + 1);
-		}
+		xenwatch_keys_set(ret, i, v, len);
 		free(v);
 	}
 	free(dir);
@@ -276,8 +309,11 @@ void xenwatch_keys_view(const struct xenwatch_keys *k, struct vif_keys *ret)
 	for (int i = 0; i < 5; i++)
 		p[i] = k->has[i] ? k->value[i] : NULL;
 	*ret = (struct vif_keys){
-		.mac = p[XW_MAC], .ip = p[XW_IP], .vifname = p[XW_VIFNAME], .type = p[XW_TYPE],
-		.bridge = p[XW_BRIDGE],
+	    .mac = p[XW_MAC],
+	    .ip = p[XW_IP],
+	    .vifname = p[XW_VIFNAME],
+	    .type = p[XW_TYPE],
+	    .bridge = p[XW_BRIDGE],
 	};
 }
 
@@ -292,10 +328,6 @@ void xenwatch_domain_name(struct xenwatch *x, uint32_t domid, char *buf, size_t 
 	v = xs_read(x->xs, XBT_NULL, path, &n);
 	if (!v)
 		return;
-	/* the guest owns its name: keep it printable and short */
-	size_t k = 0;
-	for (unsigned int i = 0; i < n && k + 1 < len && k < 64; i++)
-		buf[k++] = (v[i] >= 0x20 && v[i] < 0x7f) ? v[i] : '?';
-	buf[k] = 0;
+	xenwatch_name_sanitize(v, n, buf, len);
 	free(v);
 }

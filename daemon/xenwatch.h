@@ -47,6 +47,19 @@ int xenwatch_read_device(struct xenwatch *x, uint32_t domid, uint32_t devid,
 /* Fill a struct vif_keys view of them. */
 void xenwatch_keys_view(const struct xenwatch_keys *k, struct vif_keys *ret);
 
+/* The backend keys read, in XW_* order. */
+extern const char *const xenwatch_key_names[5];
+/* Record value v (len bytes, as xenstored holds it) for key i: a value too
+ * long or with an embedded NUL is kept as a marker validation rejects. */
+void xenwatch_keys_set(struct xenwatch_keys *k, int i, const char *v, size_t len);
+/* A domain name (n bytes) made printable and at most 64 characters. */
+void xenwatch_name_sanitize(const char *v, size_t n, char *buf, size_t len);
+/* A connection to xenstored's unix socket, by libxenstore's path rules
+ * (XENSTORED_PATH, XENSTORED_RUNDIR/socket, /var/run/xenstored/socket);
+ * flags go to socket(2).  -EOPNOTSUPP when that path is no socket (a
+ * xenbus device: libxenstore alone can talk to it). */
+int xenwatch_socket_open(int flags);
+
 /* /local/domain/<domid>/name, or "" */
 void xenwatch_domain_name(struct xenwatch *x, uint32_t domid, char *buf, size_t len);
 

@@ -21,7 +21,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
 	targets=(fuzz-vif-mac fuzz-vif-ip fuzz-vif-keys fuzz-vif-path fuzz-config fuzz-resolve
-		 fuzz-nfmsg fuzz-explain fuzz-ruleset)
+		 fuzz-nfmsg fuzz-explain fuzz-ruleset fuzz-xs-wire)
 fi
 
 case "$runs" in
