@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 #include "vif-path.h"
 #include "vif.h"
 #include "xenwatch.h"
+#include "xs-bulk.h"
 
 enum entry_state {
 	ENTRY_PENDING, /* seen, not yet read */
@@ -339,22 +341,13 @@ static void report_bad_path(struct manager *m, const char *path, const char *why
 	log_event(LOG_ERR, MSGID_VIF_REJECTED, "Ignoring backend directory: %s", why);
 }
 
-/* List one domain's devices; entries of that domain not listed are gone. */
-static int scan_domain(struct manager *m, uint32_t domid)
+/* One domain's devices are devs[0..n-1] (a listing, freed here): they are
+ * present (scan_all marked every entry gone first). */
+static int scan_domain(struct manager *m, uint32_t domid, char **devs, unsigned int n)
 {
-	char path[96], **devs = NULL;
-	unsigned int n = 0;
-	int r;
+	char path[96];
 
 	snprintf(path, sizeof(path), "%s/%u", xenwatch_root(m->xw), domid);
-	r = xenwatch_list(m->xw, path, &devs, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < m->n_entries; i++)
-		if (m->entries[i]->domid == domid) {
-			m->entries[i]->present = false;
-			m->entries[i]->dirty = true;
-		}
 	for (unsigned int i = 0; i < n; i++) {
 		struct vif_error err;
 		uint32_t devid;
@@ -385,10 +378,13 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int scan_all(struct manager *m)
+/* List every domain's devices: all at once through b when there is one,
+ * else one listing per domain. */
+static int scan_all(struct manager *m, struct xs_bulk *b)
 {
-	char **doms = NULL;
-	unsigned int n = 0, k = 0;
+	char **doms = NULL, ***lists = NULL, (*paths)[96] = NULL;
+	const char **path_ptrs = NULL;
+	unsigned int n = 0, k = 0, *list_n = NULL;
 	uint32_t *ids;
 	int r;
 
@@ -418,8 +414,34 @@ static int scan_all(struct manager *m)
 	free(doms);
 	/* new entries get their rank in domid order: lower domids are older */
 	qsort(ids, k, sizeof(*ids), cmp_u32);
-	for (unsigned int i = 0; i < k && r == 0; i++)
-		r = scan_domain(m, ids[i]);
+	lists = calloc(k + 1, sizeof(*lists));
+	list_n = calloc(k + 1, sizeof(*list_n));
+	paths = calloc(k + 1, sizeof(*paths));
+	path_ptrs = calloc(k + 1, sizeof(*path_ptrs));
+	if (!lists || !list_n || !paths || !path_ptrs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < k; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%u", xenwatch_root(m->xw), ids[i]);
+		path_ptrs[i] = paths[i];
+	}
+	if (b && k > 1 && xs_bulk_list(b, path_ptrs, k, lists, list_n) < 0)
+		b = NULL; /* one at a time, below */
+	for (unsigned int i = 0; i < k && r == 0; i++) {
+		if (!b || k <= 1)
+			r = xenwatch_list(m->xw, paths[i], &lists[i], &list_n[i]);
+		if (r == 0)
+			r = scan_domain(m, ids[i], lists[i], list_n[i]);
+		lists[i] = NULL; /* scan_domain freed it */
+	}
+out:
+	for (unsigned int i = 0; lists && i < k; i++)
+		free(lists[i]);
+	free(lists);
+	free(list_n);
+	free(paths);
+	free(path_ptrs);
 	free(ids);
 	return r;
 }
@@ -462,38 +484,31 @@ static void on_xs_path(const char *path, void *userdata)
 	}
 }
 
-/* Re-read one dirty entry.  Returns <0 only when xenstore is gone. */
-static int entry_refresh(struct manager *m, struct entry *e)
+/* A dirty entry is about to be read again. */
+static void entry_begin_refresh(struct entry *e)
 {
-	struct xenwatch_keys *keys;
-	struct vif_keys view;
-	struct vif_error err;
-	bool exists = false;
-	struct vif v;
-	int r;
-
 	e->dirty = false;
 	e->status_stale = true;
 	e->decide_again = true;
-	if (!e->present) {
+	if (!e->present)
 		e->valid = false;
-		return 0;
-	}
-	keys = malloc(sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	r = xenwatch_read_device(m->xw, e->domid, e->devid, keys, &exists);
-	if (r < 0) {
-		free(keys);
-		return r;
-	}
+}
+
+/* Take what was read for e: its backend keys (exists = false: the device
+ * directory is gone) and its domain's name. */
+static void entry_take_keys(struct manager *m, struct entry *e, const struct xenwatch_keys *keys,
+			    bool exists, const char *domain_name)
+{
+	struct vif_keys view;
+	struct vif_error err;
+	struct vif v;
+
 	if (!exists) {
 		e->present = false;
 		e->valid = false;
-		free(keys);
-		return 0;
+		return;
 	}
-	xenwatch_domain_name(m->xw, e->domid, e->domain_name, sizeof(e->domain_name));
+	snprintf(e->domain_name, sizeof(e->domain_name), "%s", domain_name);
 	xenwatch_keys_view(keys, &view);
 	e->name_fresh = true;
 	e->name_rejected = false;
@@ -502,25 +517,119 @@ static int entry_refresh(struct manager *m, struct entry *e)
 		snprintf(e->claim_name, sizeof(e->claim_name), "%s", view.vifname);
 	else
 		snprintf(e->claim_name, sizeof(e->claim_name), "vif%u.%u", e->domid, e->devid);
-	r = vif_from_keys(e->domid, e->devid, &view, &m->pol.limits, &v, &err);
-	free(keys);
-	if (r < 0) {
+	if (vif_from_keys(e->domid, e->devid, &view, &m->pol.limits, &v, &err) < 0) {
 		e->valid = false;
 		e->state = ENTRY_REJECTED;
 		str_set(&e->error, err.text);
-		return 0;
+		return;
 	}
 	if (vif_store(&e->desired, &v) < 0) {
 		e->valid = false;
 		e->state = ENTRY_REJECTED;
 		str_set(&e->error, "out of memory");
-		return 0;
+		return;
 	}
 	e->valid = true;
 	str_set(&e->error, NULL);
 	if (e->state == ENTRY_REJECTED || e->state == ENTRY_FAILED)
 		e->state = ENTRY_PENDING; /* fixed input: try again */
+}
+
+/* Re-read one dirty entry through libxenstore.  Returns <0 only when
+ * xenstore is gone. */
+static int entry_refresh(struct manager *m, struct entry *e)
+{
+	struct xenwatch_keys *keys;
+	char name[sizeof(e->domain_name)] = "";
+	bool exists = false;
+	int r;
+
+	entry_begin_refresh(e);
+	if (!e->present)
+		return 0;
+	keys = malloc(sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	r = xenwatch_read_device(m->xw, e->domid, e->devid, keys, &exists);
+	if (r < 0) {
+		free(keys);
+		return r;
+	}
+	if (exists)
+		xenwatch_domain_name(m->xw, e->domid, name, sizeof(name));
+	entry_take_keys(m, e, keys, exists, name);
+	free(keys);
 	return 0;
+}
+
+/*
+ * Re-read many dirty entries at once (startup, resync, a boot storm):
+ * through xs-bulk's pipelined reads on a connection of our own, slices of
+ * BULK_SLICE devices.  Entries it could not read stay dirty for the
+ * one-by-one path.  Returns <0 only on out of memory.
+ */
+#define BULK_SLICE 256
+static int refresh_bulk(struct manager *m, struct xs_bulk *b)
+{
+	/* 256 x 20 kB of room for the longest values, of which a few bytes
+	 * are used: mapped, so untouched pages cost nothing and all of it goes
+	 * back at once (from malloc it would stay in the heap) */
+	const size_t keys_size = BULK_SLICE * sizeof(struct xenwatch_keys);
+	struct xenwatch_keys *keys = mmap(NULL, keys_size, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char (*names)[XS_BULK_NAME_SIZE] = calloc(BULK_SLICE, sizeof(*names));
+	uint32_t (*ids)[2] = calloc(BULK_SLICE, sizeof(*ids));
+	struct entry **slice = calloc(BULK_SLICE, sizeof(*slice));
+	bool exists[BULK_SLICE];
+	size_t next = 0;
+	int r = 0;
+
+	if (keys == MAP_FAILED)
+		keys = NULL;
+	if (!keys || !names || !ids || !slice) {
+		r = -ENOMEM;
+		goto out;
+	}
+	while (next < m->n_entries) {
+		size_t n = 0;
+
+		for (; next < m->n_entries && n < BULK_SLICE; next++) {
+			struct entry *e = m->entries[next];
+
+			if (!e->dirty)
+				continue;
+			if (!e->present) {
+				entry_begin_refresh(e);
+				continue;
+			}
+			slice[n] = e;
+			ids[n][0] = e->domid;
+			ids[n][1] = e->devid;
+			n++;
+		}
+		if (n == 0)
+			break;
+		r = xs_bulk_read_devices(b, xenwatch_root(m->xw), (const uint32_t(*)[2])ids, n, keys,
+					 exists, names);
+		if (r < 0) {
+			/* the one-by-one path reads what is left (still dirty) */
+			log_warning_errno(r, "Pipelined xenstore reads failed (%m); reading one "
+					     "device at a time");
+			r = 0;
+			break;
+		}
+		for (size_t k = 0; k < n; k++) {
+			entry_begin_refresh(slice[k]);
+			entry_take_keys(m, slice[k], &keys[k], exists[k], names[k]);
+		}
+	}
+out:
+	if (keys)
+		munmap(keys, keys_size);
+	free(names);
+	free(ids);
+	free(slice);
+	return r;
 }
 
 /* ---- deciding ---- */
@@ -1653,15 +1762,24 @@ out:
 static int xs_connect(struct manager *m);
 static void xs_lost(struct manager *m, int r);
 
+/* More dirty entries than this are read through xs-bulk. */
+#define BULK_MIN 8
+
 static int refresh_dirty(struct manager *m)
 {
+	struct xs_bulk *b = NULL;
+	size_t n_dirty = 0;
 	int r = 0;
 
+	if (m->rescan && xs_bulk_open(&b) < 0)
+		b = NULL; /* no socket (a xenbus device): libxenstore it is */
 	if (m->rescan) {
 		m->rescan = false;
-		r = scan_all(m);
-		if (r < 0)
+		r = scan_all(m, b);
+		if (r < 0) {
+			xs_bulk_free(b);
 			return r;
+		}
 	}
 	/* a vif waiting for a port name another vif holds gets another look
 	 * whenever anything changed: the holder may be gone */
@@ -1672,6 +1790,11 @@ static int refresh_dirty(struct manager *m)
 					m->entries[k]->dirty = true;
 			break;
 		}
+	for (size_t i = 0; i < m->n_entries; i++)
+		n_dirty += m->entries[i]->dirty;
+	if (n_dirty > BULK_MIN && (b || xs_bulk_open(&b) == 0))
+		r = refresh_bulk(m, b);
+	b = xs_bulk_free(b);
 	for (size_t i = 0; i < m->n_entries && r == 0; i++)
 		if (m->entries[i]->dirty)
 			r = entry_refresh(m, m->entries[i]);
@@ -2085,9 +2208,8 @@ int manager_print_ruleset(struct manager *m)
 	char *text = NULL;
 	int r;
 
-	r = scan_all(m);
-	for (size_t i = 0; i < m->n_entries && r == 0; i++)
-		r = entry_refresh(m, m->entries[i]);
+	m->rescan = true;
+	r = refresh_dirty(m);
 	if (r < 0)
 		return log_error_errno(r, "Reading xenstore failed: %m");
 	of = calloc(m->n_entries + 1, sizeof(*of));
