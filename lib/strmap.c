@@ -94,3 +94,31 @@ void **strmap_put(struct strmap *m, const char *key, int *ret_added)
 	}
 	return &s->value;
 }
+
+/* Linear probing without tombstones: after the hole, every slot of the same
+ * run that could live at the hole (its home is not in (hole, slot]) moves
+ * back into it, so every key stays reachable from its home slot. */
+bool strmap_del(struct strmap *m, const char *key)
+{
+	size_t mask = m->cap - 1, hole, i;
+	struct strmap_slot *s;
+
+	if (!m->cap)
+		return false;
+	s = probe(m, key, hash_str(key));
+	if (!s->key)
+		return false;
+	hole = (size_t)(s - m->slots);
+	for (i = (hole + 1) & mask; m->slots[i].key; i = (i + 1) & mask) {
+		size_t home = m->slots[i].hash & mask;
+
+		/* does home lie cyclically in (hole, i]?  then it stays */
+		if (hole <= i ? (hole < home && home <= i) : (hole < home || home <= i))
+			continue;
+		m->slots[hole] = m->slots[i];
+		hole = i;
+	}
+	m->slots[hole] = (struct strmap_slot){ 0 };
+	m->n--;
+	return true;
+}

@@ -6,11 +6,12 @@
  * Open addressing with linear probing.  Keys are borrowed, not copied: the
  * caller keeps each key alive and unchanged while it is in the map (the
  * daemon clears and refills a map whenever the strings it points to change).
- * There is no delete; strmap_clear() empties the map and keeps its memory.
+ * strmap_clear() empties the map and keeps its memory.
  */
 #ifndef VIFGUARD_STRMAP_H
 #define VIFGUARD_STRMAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,7 @@ void **strmap_get(const struct strmap *m, const char *key);
 /* The value slot of key, added (value NULL) when missing; *ret_added tells
  * which.  NULL only when the map cannot grow (out of memory). */
 void **strmap_put(struct strmap *m, const char *key, int *ret_added);
+/* Remove key; false when it was not in the map. */
+bool strmap_del(struct strmap *m, const char *key);
 
 #endif
