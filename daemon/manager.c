@@ -1331,6 +1331,7 @@ static void put_status_line(FILE *f, const struct entry *e)
 /* Make e's line again if anything in it may have changed. */
 static void refresh_status_line(struct entry *e)
 {
+	char *shrunk;
 	size_t len;
 	FILE *f;
 
@@ -1347,6 +1348,10 @@ static void refresh_status_line(struct entry *e)
 		e->status_line = NULL;
 		return;
 	}
+	/* a memory stream leaves room to grow: 4,000 lines would keep ~1 MB */
+	shrunk = realloc(e->status_line, len + 1);
+	if (shrunk)
+		e->status_line = shrunk;
 	e->status_stale = false;
 }
 

@@ -104,14 +104,14 @@ if [ "$QUICK" = 1 ]; then
 	IDLE_S=10
 else
 	N_FRAME=(0 10 100 1000 4000)
-	N_EVENT=(10 1000 4000)
+	read -r -a N_EVENT <<<"${VG_BENCH_N_EVENT:-10 1000 4000}"
 	REPEAT=${REPEAT:-5}
 	DURATION_MS=${DURATION_MS:-2000}
 	TX_K=200
 	E2E_K=30
 	STORM=1000
 	CLASSIC=1000
-	RSS_N=(0 1000 4000)
+	read -r -a RSS_N <<<"${VG_BENCH_RSS_N:-0 1000 4000}"
 	RESYNC_N=4000
 	RESYNC_REPEAT=3
 	IDLE_S=60
@@ -547,6 +547,7 @@ wait_status() {
 	vg_wait_for "$2" status_is "$1"
 }
 
+TICK_HZ=$(getconf CLK_TCK)
 # cpu_ticks PID: user + system time of all its threads, in clock ticks
 cpu_ticks() {
 	cat /proc/"$1"/task/*/stat 2>/dev/null |
@@ -582,13 +583,30 @@ rss_kb() {
 # restart_measure N: stop the daemon, start it with N vifs in xenstore; record
 # start -> READY=1 and the memory figures
 restart_measure() {
-	local n=$1 us pid
+	local n=$1 us pid perf_pid="" rc=0
 	daemon_stop >/dev/null 2>&1
-	if ! bench_daemon_start; then
+	# VG_BENCH_PERF_DIR: record the whole machine while the daemon starts
+	if [ -n "${VG_BENCH_PERF_DIR:-}" ]; then
+		perf record -q -a -g -o "$VG_BENCH_PERF_DIR/restart-$n.data" >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+	fi
+	# the CPU time xenstored and the daemon spend until READY=1
+	local xs0 xs1 dmn
+	xs0=$(cpu_ticks "$VG_XSD_PID")
+	bench_daemon_start || rc=$?
+	xs1=$(cpu_ticks "$VG_XSD_PID")
+	dmn=$(cpu_ticks "$VG_DAEMON_PID")
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null
+		wait "$perf_pid" 2>/dev/null
+	fi
+	if [ "$rc" != 0 ]; then
 		err "daemon start with $n vifs failed"
 		return 1
 	fi
 	us=$READY_US pid=$VG_DAEMON_PID
+	[ -z "$RAW" ] || { mkdir -p "$RAW" && cp "$VG_DAEMON_LOG" "$RAW/daemon-start-$n.log"; }
 	if [ "$(status_count enforced)" != "$n" ]; then
 		err "after start with $n vifs the status file lists $(status_count enforced) enforced"
 	fi
@@ -597,9 +615,10 @@ restart_measure() {
 	# after READY=1 the daemon may still work (the watch's first event);
 	# RSS and idle are measured once it stopped using CPU
 	settle "$pid"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$us" "$(rss_kb "$pid" VmRSS)" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$us" "$(rss_kb "$pid" VmRSS)" \
 		"$(rss_kb "$pid" RssAnon)" "$(rss_kb "$pid" RssFile)" "$(rss_kb "$pid" VmHWM)" \
-		"$rss_ready" "$SETTLE_MS" >>"$RES/restart.tsv"
+		"$rss_ready" "$SETTLE_MS" "$(((xs1 - xs0) * 1000 / TICK_HZ))" \
+		"$((dmn * 1000 / TICK_HZ))" >>"$RES/restart.tsv"
 	# where the memory is, for the raw results: the largest mappings
 	[ -z "$RAW" ] || awk '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 ? $6 : "[anon]" }
 		/^Rss:/ { rss[name] += $2 } END { for (k in rss) print rss[k] " kB\t" k }' \
@@ -637,9 +656,23 @@ load_to() {
 e2e() {
 	local n=$1 out
 	say "per event (end to end): N=$n, $E2E_K rounds"
-	if ! out=$(world_host "$XSB" e2e -k "$E2E_K" "$E_DOMID" "$E_MAC" \
+	# VG_BENCH_PERF_DIR: record the daemon with perf during the rounds
+	local perf_pid=""
+	if [ -n "${VG_BENCH_PERF_DIR:-}" ]; then
+		perf record -q -g -p "$VG_DAEMON_PID" -o "$VG_BENCH_PERF_DIR/e2e-$n.data" \
+			>/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+	fi
+	local rc=0
+	out=$(world_host "$XSB" e2e -k "$E2E_K" "$E_DOMID" "$E_MAC" \
 		"192.0.2.30 2001:db8::30" "192.0.2.31 2001:db8::31" \
-		"$(world_ns "$E_PORT")" "$(world_ns "$P_PORT")" "$P_MAC" "$P_IP4"); then
+		"$(world_ns "$E_PORT")" "$(world_ns "$P_PORT")" "$P_MAC" "$P_IP4") || rc=$?
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null
+		wait "$perf_pid" 2>/dev/null
+	fi
+	if [ "$rc" != 0 ]; then
 		err "vg-xsbench e2e at N=$n failed"
 		printf '%s\n' "$out" | tail -n 3 >&2
 		return 1
@@ -804,11 +837,15 @@ report_daemon() {
 		echo
 		echo "### 4. The daemon"
 		echo
-		echo "| vifs present | start -> READY=1 (ms) | then still busy (ms) | VmRSS at READY (kB) | VmRSS settled (kB) | RssAnon (kB) | RssFile (kB) | VmHWM (kB) |"
-		echo "|---|---|---|---|---|---|---|---|"
+		echo "| vifs present | start -> READY=1 (ms) | CPU until READY=1: xenstored / vifguardd (ms) | then still busy (ms) | VmRSS at READY (kB) | VmRSS settled (kB) | RssAnon (kB) | RssFile (kB) | VmHWM (kB) |"
+		echo "|---|---|---|---|---|---|---|---|---|"
 		for n in $(cut -f1 "$RES/restart.tsv" | sort -n -u); do
 			local row="| $n |"
 			awk -F'\t' -v n="$n" '$1 == n { print $2 / 1000 }' "$RES/restart.tsv" >"$t"
+			row+=" $(cell "$t" num) |"
+			awk -F'\t' -v n="$n" '$1 == n { print $9 }' "$RES/restart.tsv" >"$t"
+			row+=" $(cell "$t" num) /"
+			awk -F'\t' -v n="$n" '$1 == n { print $10 }' "$RES/restart.tsv" >"$t"
 			row+=" $(cell "$t" num) |"
 			for col in 8 7 3 4 5 6; do
 				awk -F'\t' -v n="$n" -v c="$col" '$1 == n { print $c }' "$RES/restart.tsv" >"$t"

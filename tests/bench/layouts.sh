@@ -131,6 +131,69 @@ table bridge $VG_TABLE {
 }
 EOF
 		;;
+	concat4-size)
+		world_host nft -f - <<EOF
+table bridge $VG_TABLE {
+	set fast4 {
+		type ifname . ether_addr . ipv4_addr
+		size 65536
+		elements = { $FAST_ELEMS }
+	}
+	chain prerouting {
+		type filter hook prerouting priority -300; policy accept;
+		ether type ip meta l4proto != udp iifname . ether saddr . ip saddr @fast4 accept
+		ether type ip udp sport != 67 iifname . ether saddr . ip saddr @fast4 accept
+		iifname "vif*" drop
+	}
+}
+EOF
+		;;
+	concat4-one)
+		world_host nft -f - <<EOF
+table bridge $VG_TABLE {
+	set fast4 {
+		type ifname . ether_addr . ipv4_addr
+		elements = { $FAST_ELEMS }
+	}
+	chain prerouting {
+		type filter hook prerouting priority -300; policy accept;
+		ether type ip @th,0,16 != 67 iifname . ether saddr . ip saddr @fast4 accept
+		iifname "vif*" drop
+	}
+}
+EOF
+		;;
+	concat4-one-size)
+		world_host nft -f - <<EOF
+table bridge $VG_TABLE {
+	set fast4 {
+		type ifname . ether_addr . ipv4_addr
+		size 65536
+		elements = { $FAST_ELEMS }
+	}
+	chain prerouting {
+		type filter hook prerouting priority -300; policy accept;
+		ether type ip @th,0,16 != 67 iifname . ether saddr . ip saddr @fast4 accept
+		iifname "vif*" drop
+	}
+}
+EOF
+		;;
+	concat4-nocheck)
+		world_host nft -f - <<EOF
+table bridge $VG_TABLE {
+	set fast4 {
+		type ifname . ether_addr . ipv4_addr
+		elements = { $FAST_ELEMS }
+	}
+	chain prerouting {
+		type filter hook prerouting priority -300; policy accept;
+		iifname . ether saddr . ip saddr @fast4 accept
+		iifname "vif*" drop
+	}
+}
+EOF
+		;;
 	vifguard) engine sync "$VIFS" >/dev/null ;;
 	vifguard+fast)
 		engine sync "$VIFS" >/dev/null &&
@@ -147,7 +210,7 @@ peer_rx() {
 	world_exec "$P_PORT" cat /sys/class/net/eth0/statistics/rx_packets
 }
 
-LAYOUTS=(none hook vmap-accept concat4 vifguard vifguard+fast)
+LAYOUTS=(${VG_LAYOUTS:-none hook vmap-accept concat4 vifguard vifguard+fast})
 RES="$VG_WORLD_TMP/layouts.tsv"
 : >"$RES"
 for ((rep = 1; rep <= REPEAT; rep++)); do
