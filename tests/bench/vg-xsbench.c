@@ -9,11 +9,19 @@
  *       Prints "wrote=COUNT ms=T".
  *   vg-xsbench rm FIRST COUNT
  *       Remove those backend directories (one transaction per vif).
- *   vg-xsbench storm [-1] [-t TIMEOUT_MS] STATUS FIRST COUNT
+ *   vg-xsbench check FIRST COUNT
+ *       Check that xenstore holds exactly those vifs' keys and values.
+ *   vg-xsbench storm [-1 | -p [-w WINDOW] [-b BATCH]] [-t TIMEOUT_MS] STATUS FIRST COUNT
  *       load, then wait until the daemon's status file STATUS lists every
  *       one of those vifs as enforced (inotify on its directory: the daemon
  *       renames a new one into place after every change).  Prints
  *       "vifs=COUNT write_ms=T enforced_ms=T" (both from the first write).
+ *       -p: the same transaction per vif, but written as fast as xenstored
+ *       takes them: the wire protocol on a connection of our own, at most
+ *       WINDOW requests in flight (default 256), BATCH vifs (default 256)
+ *       at a time: all their TRANSACTION_STARTs, then all their WRITEs,
+ *       then all their TRANSACTION_ENDs (EAGAIN: again, at most 20 times).
+ *       Also prints "window= batch= eagain=" (transactions redone).
  *   vg-xsbench e2e [-k K] [-g TICK_US] [-t TIMEOUT_MS] DOMID MAC IP_A IP_B
  *                  GUEST_NETNS PEER_NETNS PEER_MAC PEER_IP
  *       K rounds of: add vif DOMID.0 (ip=IP_A), update it (ip=IP_B), remove
@@ -65,6 +73,7 @@
 #include <xenstore.h>
 
 #include "frame.h"
+#include "xs-wire.h"
 
 #define COUNT_MAX 30000
 #define K_MAX 10000
@@ -119,9 +128,16 @@ static bool xs_put(struct xs_handle *xs, xs_transaction_t t, const char *path, c
 
 /* The backend keys libxl writes for a PV vif (vifguardd reads mac, ip,
  * vifname, type and bridge; the others only make watch events, as on a
- * real host). */
-static bool write_vif(struct xs_handle *xs, xs_transaction_t t, unsigned long domid,
-		      const char *mac, const char *ip)
+ * real host), and the domain name first: both writers (libxenstore and the
+ * pipelined one) write exactly these, in this order. */
+#define VIF_KEYS 11
+struct vif_kv {
+	char path[160];
+	char v[96];
+};
+
+static void vif_keys(unsigned long domid, const char *mac, const char *ip,
+		     struct vif_kv kv[VIF_KEYS])
 {
 	static const char *const fixed[][2] = {
 	    {"online", "1"},
@@ -131,31 +147,37 @@ static bool write_vif(struct xs_handle *xs, xs_transaction_t t, unsigned long do
 	    {"script", "/etc/xen/scripts/vif-bridge"},
 	    {"bridge", "xenbr0"},
 	};
-	char dir[96], path[160], v[96];
+	char dir[96];
+	size_t k = 0;
 
+	_Static_assert(3 + sizeof(fixed) / sizeof(fixed[0]) + 2 == VIF_KEYS, "key count");
 	snprintf(dir, sizeof(dir), BACKEND "/%lu/0", domid);
-	snprintf(path, sizeof(path), "/local/domain/%lu/name", domid);
-	snprintf(v, sizeof(v), "bench%lu", domid);
-	if (!xs_put(xs, t, path, v))
-		return false;
-	snprintf(path, sizeof(path), "%s/frontend", dir);
-	snprintf(v, sizeof(v), "/local/domain/%lu/device/vif/0", domid);
-	if (!xs_put(xs, t, path, v))
-		return false;
-	snprintf(path, sizeof(path), "%s/frontend-id", dir);
-	snprintf(v, sizeof(v), "%lu", domid);
-	if (!xs_put(xs, t, path, v))
-		return false;
+	snprintf(kv[k].path, sizeof(kv[k].path), "/local/domain/%lu/name", domid);
+	snprintf(kv[k++].v, sizeof(kv[0].v), "bench%lu", domid);
+	snprintf(kv[k].path, sizeof(kv[k].path), "%s/frontend", dir);
+	snprintf(kv[k++].v, sizeof(kv[0].v), "/local/domain/%lu/device/vif/0", domid);
+	snprintf(kv[k].path, sizeof(kv[k].path), "%s/frontend-id", dir);
+	snprintf(kv[k++].v, sizeof(kv[0].v), "%lu", domid);
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, fixed[i][0]);
-		if (!xs_put(xs, t, path, fixed[i][1]))
-			return false;
+		snprintf(kv[k].path, sizeof(kv[k].path), "%s/%s", dir, fixed[i][0]);
+		snprintf(kv[k++].v, sizeof(kv[0].v), "%s", fixed[i][1]);
 	}
-	snprintf(path, sizeof(path), "%s/mac", dir);
-	if (!xs_put(xs, t, path, mac))
-		return false;
-	snprintf(path, sizeof(path), "%s/ip", dir);
-	return xs_put(xs, t, path, ip);
+	snprintf(kv[k].path, sizeof(kv[k].path), "%s/mac", dir);
+	snprintf(kv[k++].v, sizeof(kv[0].v), "%s", mac);
+	snprintf(kv[k].path, sizeof(kv[k].path), "%s/ip", dir);
+	snprintf(kv[k++].v, sizeof(kv[0].v), "%s", ip);
+}
+
+static bool write_vif(struct xs_handle *xs, xs_transaction_t t, unsigned long domid,
+		      const char *mac, const char *ip)
+{
+	struct vif_kv kv[VIF_KEYS];
+
+	vif_keys(domid, mac, ip, kv);
+	for (size_t k = 0; k < VIF_KEYS; k++)
+		if (!xs_put(xs, t, kv[k].path, kv[k].v))
+			return false;
+	return true;
 }
 
 static void filler_keys(unsigned long i, char *mac, size_t mlen, char *ip, size_t iplen)
@@ -223,6 +245,352 @@ static bool load(struct xs_handle *xs, unsigned long first, unsigned long count,
 	return true;
 }
 
+/* ---- the pipelined writer ---- */
+
+/*
+ * The same per-vif transactions as load(), but on one socket connection of
+ * our own, many requests in flight (as daemon/xs-bulk.c reads): a batch of
+ * vifs is TRANSACTION_START for each, then every WRITE of each with its
+ * transaction id, then TRANSACTION_END "T" for each; a vif whose end says
+ * EAGAIN goes again in a new transaction (bounded).  xenstored answers in
+ * request order; replies are still matched by req_id and tx_id.
+ */
+#define PIPE_WINDOW_DEFAULT 256
+#define PIPE_WINDOW_MAX 4096
+#define PIPE_BATCH_DEFAULT 256
+#define PIPE_ATTEMPTS 20
+/* no reply for this long: xenstored is stuck or gone */
+#define PIPE_TIMEOUT_MS 10000
+
+struct pipe {
+	int fd;
+	uint32_t next_req_id;
+	unsigned long window;
+	unsigned long n_again; /* transactions that ended with EAGAIN */
+	size_t out_len, out_off;
+	unsigned char out[64 * 1024];
+	unsigned char in[64 * 1024];
+	struct xs_wire_decoder dec;
+};
+
+struct preq {
+	uint32_t type;
+	uint32_t tx_id;
+	const char *arg;   /* path, or TRANSACTION_START's "" / END's "T" */
+	const char *value; /* WRITE's value (sent without a NUL), else NULL */
+	bool is_done;
+	int error;	/* -errno from XS_ERROR */
+	char reply[24]; /* TRANSACTION_START's id */
+};
+
+/* The socket libxenstore would use (the rules of xenwatch_socket_open()). */
+static int pipe_open(struct pipe *pp, unsigned long window)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *path = getenv("XENSTORED_PATH");
+	const char *rundir = getenv("XENSTORED_RUNDIR");
+	int n;
+
+	if (path)
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	else
+		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket",
+			     rundir ? rundir : "/var/run/xenstored");
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "vg-xsbench: xenstored socket path too long\n");
+		return -1;
+	}
+	pp->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (pp->fd < 0 || connect(pp->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "vg-xsbench: connect %s: %m\n", sa.sun_path);
+		if (pp->fd >= 0)
+			close(pp->fd);
+		pp->fd = -1;
+		return -1;
+	}
+	pp->next_req_id = 1;
+	pp->window = window;
+	pp->n_again = 0;
+	pp->out_len = pp->out_off = 0;
+	xs_wire_decoder_init(&pp->dec);
+	return 0;
+}
+
+/* Encode q at the end of the output buffer; -ENOBUFS when it is full. */
+static int pipe_encode(struct pipe *pp, const struct preq *q, uint32_t req_id)
+{
+	const char *args[2] = {q->arg, q->value};
+	unsigned char *m = pp->out + pp->out_len;
+	uint32_t len;
+	int r;
+
+	r = xs_wire_encode(q->type, req_id, q->tx_id, args, q->value ? 2 : 1, m,
+			   sizeof(pp->out) - pp->out_len);
+	if (r < 0)
+		return r;
+	if (q->value) {
+		/* a WRITE's value is the payload's rest, without a NUL (as
+		 * xs_write() sends it): drop the one the encoder added */
+		memcpy(&len, m + 12, sizeof(len));
+		len--;
+		memcpy(m + 12, &len, sizeof(len));
+		r--;
+	}
+	pp->out_len += (size_t)r;
+	return 0;
+}
+
+static int pipe_reply(struct preq *reqs, size_t n_sent, uint32_t first,
+		      const struct xs_wire_msg *m)
+{
+	uint32_t idx = m->req_id - first;
+	struct preq *q;
+
+	if (idx >= n_sent || reqs[idx].is_done || m->tx_id != reqs[idx].tx_id)
+		return -EBADMSG;
+	q = &reqs[idx];
+	if (m->type == XS_WIRE_ERROR) {
+		q->error = xs_wire_error_parse(m->payload, m->len);
+		if (q->error == -EBADMSG)
+			q->error = -EIO;
+	} else if (m->type != q->type) {
+		return -EBADMSG;
+	} else if (q->type == XS_WIRE_TRANSACTION_START) {
+		if (m->len >= sizeof(q->reply))
+			return -EBADMSG;
+		memcpy(q->reply, m->payload, m->len + 1);
+	}
+	q->is_done = true;
+	return 0;
+}
+
+/* Send reqs, at most pp->window unanswered at a time, and collect every
+ * reply (a request's own error is in its preq).  Bounded: PIPE_TIMEOUT_MS
+ * without a reply fails. */
+static int pipe_run(struct pipe *pp, struct preq *reqs, size_t n)
+{
+	uint32_t first = pp->next_req_id;
+	size_t n_sent = 0, n_done = 0;
+	uint64_t deadline = mono_ns() + PIPE_TIMEOUT_MS * 1000000ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].is_done = false;
+		reqs[i].error = 0;
+	}
+	pp->next_req_id += (uint32_t)n;
+	while (n_done < n) {
+		struct pollfd p = {.fd = pp->fd, .events = POLLIN};
+		uint64_t t;
+		int r;
+
+		if (pp->out_off > 0) {
+			memmove(pp->out, pp->out + pp->out_off, pp->out_len - pp->out_off);
+			pp->out_len -= pp->out_off;
+			pp->out_off = 0;
+		}
+		while (n_sent < n && n_sent - n_done < pp->window) {
+			r = pipe_encode(pp, &reqs[n_sent], first + (uint32_t)n_sent);
+			if (r == -ENOBUFS)
+				break;
+			if (r < 0) {
+				fprintf(stderr, "vg-xsbench: encode: %s\n", strerror(-r));
+				return r;
+			}
+			n_sent++;
+		}
+		if (pp->out_len > 0)
+			p.events |= POLLOUT;
+		t = mono_ns();
+		if (t >= deadline)
+			goto timeout;
+		r = poll(&p, 1, (int)((deadline - t) / 1000000ULL) + 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "vg-xsbench: poll: %m\n");
+			return -errno;
+		}
+		if (r == 0)
+			continue; /* the deadline check above ends it */
+		if (p.revents & POLLOUT) {
+			ssize_t w = write(pp->fd, pp->out, pp->out_len);
+
+			if (w < 0 && errno != EAGAIN && errno != EINTR) {
+				fprintf(stderr, "vg-xsbench: write to xenstored: %m\n");
+				return -errno;
+			}
+			if (w > 0)
+				pp->out_off = (size_t)w;
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t rd = read(pp->fd, pp->in, sizeof(pp->in));
+			size_t off = 0;
+
+			if (rd == 0) {
+				fprintf(stderr, "vg-xsbench: xenstored closed the connection\n");
+				return -ECONNRESET;
+			}
+			if (rd < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				fprintf(stderr, "vg-xsbench: read from xenstored: %m\n");
+				return -errno;
+			}
+			while (off < (size_t)rd) {
+				struct xs_wire_msg m;
+				size_t used;
+
+				r = xs_wire_decoder_feed(&pp->dec, pp->in + off, (size_t)rd - off,
+							 &used, &m);
+				off += used;
+				if (r == 0)
+					continue;
+				if (r > 0)
+					r = pipe_reply(reqs, n_sent, first, &m);
+				if (r < 0) {
+					fprintf(stderr, "vg-xsbench: unexpected reply from xenstored\n");
+					return r;
+				}
+				n_done++;
+				deadline = mono_ns() + PIPE_TIMEOUT_MS * 1000000ULL;
+			}
+		}
+	}
+	return 0;
+timeout:
+	fprintf(stderr, "vg-xsbench: no reply from xenstored for %d ms (%zu of %zu)\n",
+		PIPE_TIMEOUT_MS, n_done, n);
+	return -ETIMEDOUT;
+}
+
+static bool parse_tx(const struct preq *q, uint32_t *ret)
+{
+	unsigned long v;
+	char *end;
+
+	if (q->error) {
+		fprintf(stderr, "vg-xsbench: transaction start: %s\n", strerror(-q->error));
+		return false;
+	}
+	errno = 0;
+	v = strtoul(q->reply, &end, 10);
+	if (errno || *end || end == q->reply || v == 0 || v > UINT32_MAX) {
+		fprintf(stderr, "vg-xsbench: transaction start: bad id '%s'\n", q->reply);
+		return false;
+	}
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/*
+ * Write vifs[0..n) (domids), each in its own transaction: all the
+ * TRANSACTION_STARTs pipelined, then, pipelined as well, each vif's WRITEs
+ * followed by its TRANSACTION_END.  Not all the WRITEs before all the ENDs:
+ * every transaction adds a child to BACKEND (or to /local/domain), and C
+ * xenstored fails the commit of a transaction whose nodes another commit
+ * changed after it first touched them, so of transactions that overlap that
+ * way only the first to end succeeds.  xenstored handles one connection's
+ * requests in order, so here vif i+1's first WRITE reaches BACKEND only
+ * after vif i's END: nothing conflicts.  The vifs whose transaction still
+ * ended with EAGAIN (another writer) are moved to the front of vifs, their
+ * count in *ret_again.  A WRITE that fails fails the storm (its END has been
+ * sent with the rest: that vif may be left partly written).
+ */
+static bool pipe_round(struct pipe *pp, unsigned long *vifs, size_t n, struct vif_kv *kv,
+		       uint32_t *tx, struct preq *reqs, size_t *ret_again)
+{
+	char mac[32], ip[96];
+	size_t k = 0, n_again = 0;
+	bool ok = true;
+
+	for (size_t d = 0; d < n; d++)
+		reqs[d] = (struct preq){.type = XS_WIRE_TRANSACTION_START, .arg = ""};
+	if (pipe_run(pp, reqs, n) < 0)
+		return false;
+	for (size_t d = 0; d < n; d++) {
+		tx[d] = 0;
+		if (!parse_tx(&reqs[d], &tx[d]))
+			ok = false;
+	}
+	if (!ok) {
+		/* abort the ones that started */
+		for (size_t d = 0; d < n; d++)
+			if (tx[d])
+				reqs[k++] = (struct preq){
+				    .type = XS_WIRE_TRANSACTION_END, .tx_id = tx[d], .arg = "F"};
+		pipe_run(pp, reqs, k);
+		return false;
+	}
+	for (size_t d = 0; d < n; d++) {
+		filler_keys(vifs[d], mac, sizeof(mac), ip, sizeof(ip));
+		vif_keys(vifs[d], mac, ip, &kv[d * VIF_KEYS]);
+		for (size_t i = 0; i < VIF_KEYS; i++)
+			reqs[k++] = (struct preq){.type = XS_WRITE,
+						  .tx_id = tx[d],
+						  .arg = kv[d * VIF_KEYS + i].path,
+						  .value = kv[d * VIF_KEYS + i].v};
+		reqs[k++] =
+		    (struct preq){.type = XS_WIRE_TRANSACTION_END, .tx_id = tx[d], .arg = "T"};
+	}
+	if (pipe_run(pp, reqs, k) < 0)
+		return false;
+	k = 0;
+	for (size_t d = 0; d < n; d++) {
+		int e;
+
+		for (size_t i = 0; i < VIF_KEYS; i++, k++)
+			if (reqs[k].error && ok) {
+				fprintf(stderr, "vg-xsbench: write %s: %s\n", reqs[k].arg,
+					strerror(-reqs[k].error));
+				ok = false;
+			}
+		e = reqs[k++].error;
+		if (e == -EAGAIN) {
+			unsigned long t = vifs[n_again];
+
+			pp->n_again++;
+			vifs[n_again++] = vifs[d];
+			vifs[d] = t;
+		} else if (e && ok) {
+			fprintf(stderr, "vg-xsbench: transaction end: %s\n", strerror(-e));
+			ok = false;
+		}
+	}
+	*ret_again = n_again;
+	return ok;
+}
+
+static bool load_pipelined(struct pipe *pp, unsigned long first, unsigned long count,
+			   unsigned long batch)
+{
+	unsigned long *vifs = calloc(batch, sizeof(*vifs));
+	struct vif_kv *kv = calloc(batch * VIF_KEYS, sizeof(*kv));
+	uint32_t *tx = calloc(batch, sizeof(*tx));
+	struct preq *reqs = calloc(batch * (VIF_KEYS + 1), sizeof(*reqs));
+	bool ok = vifs && kv && tx && reqs;
+
+	if (!ok)
+		fprintf(stderr, "vg-xsbench: out of memory\n");
+	for (unsigned long start = first; ok && start < first + count; start += batch) {
+		size_t m = first + count - start < batch ? first + count - start : batch;
+		int attempt;
+
+		for (size_t d = 0; d < m; d++)
+			vifs[d] = start + d;
+		for (attempt = 0; ok && m > 0 && attempt < PIPE_ATTEMPTS; attempt++)
+			ok = pipe_round(pp, vifs, m, kv, tx, reqs, &m);
+		if (ok && m > 0) {
+			fprintf(stderr, "vg-xsbench: %zu transactions kept conflicting\n", m);
+			ok = false;
+		}
+	}
+	free(vifs);
+	free(kv);
+	free(tx);
+	free(reqs);
+	return ok;
+}
+
 static int cmd_load(int argc, char **argv)
 {
 	unsigned long first, count;
@@ -250,6 +618,56 @@ static int cmd_load(int argc, char **argv)
 	t1 = mono_ns();
 	printf("wrote=%lu ms=%.3f\n", count, (double)(t1 - t0) / 1e6);
 	xs_close(xs);
+	return 0;
+}
+
+/* Does xenstore hold exactly the filler vifs' keys: each key's value, and
+ * nothing else in the backend directory?  (Both writers must store the same.) */
+static int cmd_check(int argc, char **argv)
+{
+	unsigned long first, count, bad = 0;
+	struct xs_handle *xs;
+
+	if (argc != 3 || parse_u("FIRST", argv[1], COUNT_MAX, &first) < 0 ||
+	    parse_u("COUNT", argv[2], COUNT_MAX, &count) < 0 || first == 0)
+		return 2;
+	xs = xs_connect();
+	if (!xs)
+		return 1;
+	for (unsigned long i = first; i < first + count && bad < 10; i++) {
+		struct vif_kv kv[VIF_KEYS];
+		char mac[32], ip[96], dir[96];
+		unsigned int n_dir = 0;
+		char **names;
+
+		filler_keys(i, mac, sizeof(mac), ip, sizeof(ip));
+		vif_keys(i, mac, ip, kv);
+		for (size_t k = 0; k < VIF_KEYS; k++) {
+			unsigned int len = 0;
+			char *v = xs_read(xs, XBT_NULL, kv[k].path, &len);
+
+			if (!v)
+				fprintf(stderr, "vg-xsbench: check: read %s: %m\n", kv[k].path);
+			else if (len != strlen(kv[k].v) || memcmp(v, kv[k].v, len) != 0)
+				fprintf(stderr, "vg-xsbench: check: %s is '%.*s' (%u bytes), not '%s'\n",
+					kv[k].path, (int)len, v, len, kv[k].v);
+			if (!v || len != strlen(kv[k].v) || memcmp(v, kv[k].v, len) != 0)
+				bad++;
+			free(v);
+		}
+		snprintf(dir, sizeof(dir), BACKEND "/%lu/0", i);
+		names = xs_directory(xs, XBT_NULL, dir, &n_dir);
+		if (!names || n_dir != VIF_KEYS - 1) {
+			fprintf(stderr, "vg-xsbench: check: %s has %u entries, not %d\n", dir, n_dir,
+				VIF_KEYS - 1);
+			bad++;
+		}
+		free(names);
+	}
+	xs_close(xs);
+	if (bad)
+		return 1;
+	printf("checked=%lu\n", count);
 	return 0;
 }
 
@@ -305,20 +723,32 @@ static int cmd_storm(int argc, char **argv)
 	unsigned long first, count, timeout_ms = 60000;
 	const char *status;
 	char dir[PATH_MAX], *slash;
-	bool one_tx = false;
-	struct xs_handle *xs;
+	bool one_tx = false, pipelined = false, written;
+	unsigned long window = PIPE_WINDOW_DEFAULT, batch = PIPE_BATCH_DEFAULT;
+	struct xs_handle *xs = NULL;
+	struct pipe *pp = NULL;
 	uint64_t t0, t1, t2 = 0;
 	long seen = 0;
 	int c, ifd;
 
-	while ((c = getopt(argc, argv, "+1t:")) != -1) {
+	while ((c = getopt(argc, argv, "+1pt:w:b:")) != -1) {
 		if (c == '1')
 			one_tx = true;
-		else if (c != 't' || parse_u("-t", optarg, 3600000, &timeout_ms) < 0)
+		else if (c == 'p')
+			pipelined = true;
+		else if (c == 't' && parse_u("-t", optarg, 3600000, &timeout_ms) == 0)
+			continue;
+		else if (c == 'w' && parse_u("-w", optarg, PIPE_WINDOW_MAX, &window) == 0 &&
+			 window > 0)
+			continue;
+		else if (c == 'b' && parse_u("-b", optarg, COUNT_MAX, &batch) == 0 && batch > 0)
+			continue;
+		else
 			return 2;
 	}
 	if (argc - optind != 3 || parse_u("FIRST", argv[optind + 1], COUNT_MAX, &first) < 0 ||
-	    parse_u("COUNT", argv[optind + 2], COUNT_MAX, &count) < 0 || first == 0)
+	    parse_u("COUNT", argv[optind + 2], COUNT_MAX, &count) < 0 || first == 0 ||
+	    (one_tx && pipelined))
 		return 2;
 	status = argv[optind];
 	snprintf(dir, sizeof(dir), "%s", status);
@@ -332,15 +762,28 @@ static int cmd_storm(int argc, char **argv)
 		fprintf(stderr, "vg-xsbench: inotify on %s: %m\n", dir);
 		return 1;
 	}
-	xs = xs_connect();
-	if (!xs)
-		return 1;
+	if (pipelined) {
+		pp = malloc(sizeof(*pp));
+		if (!pp || pipe_open(pp, window) < 0) {
+			free(pp);
+			return 1;
+		}
+	} else {
+		xs = xs_connect();
+		if (!xs)
+			return 1;
+	}
 	t0 = mono_ns();
-	if (!load(xs, first, count, one_tx)) {
-		xs_close(xs);
+	written = pp ? load_pipelined(pp, first, count, batch) : load(xs, first, count, one_tx);
+	t1 = mono_ns();
+	if (!written) {
+		if (xs)
+			xs_close(xs);
+		if (pp)
+			close(pp->fd);
+		free(pp);
 		return 1;
 	}
-	t1 = mono_ns();
 	/* bounded by timeout_ms; a 50 ms poll covers a missed event */
 	while (mono_ns() - t0 < timeout_ms * 1000000ULL) {
 		struct pollfd pfd = {.fd = ifd, .events = POLLIN};
@@ -355,17 +798,25 @@ static int cmd_storm(int argc, char **argv)
 			while (read(ifd, buf, sizeof(buf)) > 0)
 				;
 	}
-	xs_close(xs);
+	if (xs)
+		xs_close(xs);
+	if (pp)
+		close(pp->fd);
 	close(ifd);
 	if (!t2) {
+		free(pp);
 		fprintf(stderr, "vg-xsbench: storm: %ld of %lu enforced after %lu ms\n", seen,
 			count, timeout_ms);
 		printf("vifs=%lu write_ms=%.3f enforced_ms=timeout seen=%ld\n", count,
 		       (double)(t1 - t0) / 1e6, seen);
 		return 1;
 	}
-	printf("vifs=%lu write_ms=%.3f enforced_ms=%.3f\n", count, (double)(t1 - t0) / 1e6,
+	printf("vifs=%lu write_ms=%.3f enforced_ms=%.3f", count, (double)(t1 - t0) / 1e6,
 	       (double)(t2 - t0) / 1e6);
+	if (pp)
+		printf(" window=%lu batch=%lu eagain=%lu", window, batch, pp->n_again);
+	printf("\n");
+	free(pp);
 	return 0;
 }
 
@@ -730,6 +1181,8 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "load") == 0)
 		return cmd_load(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(cmd, "rm") == 0)
 		return cmd_rm(argc - 1, argv + 1);
 	if (strcmp(cmd, "storm") == 0)
@@ -740,6 +1193,6 @@ int main(int argc, char **argv)
 		return cmd_stamp(argc - 1, argv + 1);
 	if (strcmp(cmd, "sink") == 0)
 		return cmd_sink(argc - 1, argv + 1);
-	fprintf(stderr, "usage: vg-xsbench load|rm|storm|e2e|stamp|sink ... (see the source)\n");
+	fprintf(stderr, "usage: vg-xsbench load|rm|check|storm|e2e|stamp|sink ... (see the source)\n");
 	return 2;
 }
