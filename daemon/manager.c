@@ -245,8 +245,13 @@ static struct entry *entry_find_port(struct manager *m, const char *port)
 	void **v;
 
 	if (m->ports_stale) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < m->n_entries; i++)
+			if (m->entries[i]->applied_valid)
+				n += 1 + !!m->entries[i]->applied->emu_name[0];
 		strmap_clear(&m->ports);
-		if (strmap_reserve(&m->ports, 2 * m->n_entries) < 0)
+		if (strmap_reserve(&m->ports, n) < 0)
 			return NULL; /* no attribution this time, nothing else lost */
 		for (size_t i = 0; i < m->n_entries; i++) {
 			struct entry *e = m->entries[i];
@@ -859,6 +864,8 @@ static void check_port_names(struct manager *m)
 		return;
 	}
 	judge_port_names(m, false, v);
+	/* the map of all claims serves bursts (startup): not kept between */
+	strmap_done(&m->claims);
 	if (m->check_incremental) {
 		struct name_verdict *w = calloc(m->n_entries + 1, sizeof(*w));
 
