@@ -126,6 +126,9 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* a peer that went away (xenstored) is an error on that socket, not
+	 * a reason to die (systemd ignores SIGPIPE for services too) */
+	signal(SIGPIPE, SIG_IGN);
 
 	r = manager_new(&opts, &pol, &m);
 	if (r < 0)

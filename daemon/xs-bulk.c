@@ -272,7 +272,8 @@ static int run(struct xs_bulk *b, struct req *reqs, size_t n)
 		if (r == 0)
 			return broken(b, -ETIMEDOUT);
 		if (p.revents & POLLOUT) {
-			ssize_t w = write(b->fd, b->out, b->out_len);
+			/* MSG_NOSIGNAL: xenstored gone is EPIPE here, not SIGPIPE */
+			ssize_t w = send(b->fd, b->out, b->out_len, MSG_NOSIGNAL);
 
 			if (w < 0 && errno != EAGAIN && errno != EINTR)
 				return broken(b, -errno);
@@ -703,11 +704,11 @@ int xs_bulk_read_devices(struct xs_bulk *b, const char *root, const uint32_t (*i
 			if (len < 0 || (size_t)len >= sizeof(devs[d].path))
 				r = -ENAMETOOLONG;
 		}
-		int watched = watch_root(b, root);
+		/* transaction mode needs no watch (and a kept-open connection
+		 * must not have xenstored queue an event for every write) */
+		int watched = b->is_tx_only ? 0 : watch_root(b, root);
 		int tries = ATTEMPTS + (watched > 0);
 
-		if (b->is_tx_only)
-			watched = 0;
 		if (watched < 0) {
 			r = watched;
 			break;
