@@ -20,6 +20,7 @@ const char *xs_wire_type_to_string(uint32_t type)
 	    [XS_WIRE_DIRECTORY] = "DIRECTORY",
 	    [XS_WIRE_READ] = "READ",
 	    [XS_WIRE_WATCH] = "WATCH",
+	    [XS_WIRE_WRITE] = "WRITE",
 	    [XS_WIRE_TRANSACTION_START] = "TRANSACTION_START",
 	    [XS_WIRE_TRANSACTION_END] = "TRANSACTION_END",
 	    [XS_WIRE_WATCH_EVENT] = "WATCH_EVENT",
@@ -32,6 +33,12 @@ const char *xs_wire_type_to_string(uint32_t type)
 	return names[type];
 }
 
+/* Bytes of argument i on the wire: with its NUL, but a WRITE's value without. */
+static size_t arg_size(uint32_t type, const char *const *args, size_t n_args, size_t i)
+{
+	return strlen(args[i]) + !(type == XS_WIRE_WRITE && i == n_args - 1);
+}
+
 int xs_wire_encode(uint32_t type, uint32_t req_id, uint32_t tx_id, const char *const *args,
 		   size_t n_args, void *buf, size_t size)
 {
@@ -40,7 +47,7 @@ int xs_wire_encode(uint32_t type, uint32_t req_id, uint32_t tx_id, const char *c
 	size_t len = 0;
 
 	for (size_t i = 0; i < n_args; i++) {
-		len += strlen(args[i]) + 1;
+		len += arg_size(type, args, n_args, i);
 		if (len > XS_WIRE_PAYLOAD_MAX)
 			return -E2BIG;
 	}
@@ -53,7 +60,7 @@ int xs_wire_encode(uint32_t type, uint32_t req_id, uint32_t tx_id, const char *c
 	memcpy(p, hdr, sizeof(hdr));
 	p += sizeof(hdr);
 	for (size_t i = 0; i < n_args; i++) {
-		size_t n = strlen(args[i]) + 1;
+		size_t n = arg_size(type, args, n_args, i);
 
 		memcpy(p, args[i], n);
 		p += n;

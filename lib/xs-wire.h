@@ -21,6 +21,7 @@ enum xs_wire_type {
 	XS_WIRE_DIRECTORY = 1,
 	XS_WIRE_READ = 2,
 	XS_WIRE_WATCH = 4,
+	XS_WIRE_WRITE = 11,
 	XS_WIRE_TRANSACTION_START = 6,
 	XS_WIRE_TRANSACTION_END = 7,
 	XS_WIRE_WATCH_EVENT = 15,
@@ -40,7 +41,9 @@ struct xs_wire_msg {
 };
 
 /* Encode one request whose payload is n_args strings, each with its NUL
- * (what DIRECTORY, READ, TRANSACTION_START/END and DIRECTORY_PART take).
+ * (what DIRECTORY, READ, TRANSACTION_START/END and DIRECTORY_PART take);
+ * a WRITE's last argument, the value, goes without one (the value is the
+ * rest of the payload, as libxenstore's xs_write() sends it).
  * Returns the message size, -E2BIG when the payload exceeds
  * XS_WIRE_PAYLOAD_MAX, -ENOBUFS when it does not fit in size bytes. */
 int xs_wire_encode(uint32_t type, uint32_t req_id, uint32_t tx_id, const char *const *args,

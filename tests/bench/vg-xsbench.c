@@ -320,22 +320,12 @@ static int pipe_open(struct pipe *pp, unsigned long window)
 static int pipe_encode(struct pipe *pp, const struct preq *q, uint32_t req_id)
 {
 	const char *args[2] = {q->arg, q->value};
-	unsigned char *m = pp->out + pp->out_len;
-	uint32_t len;
 	int r;
 
-	r = xs_wire_encode(q->type, req_id, q->tx_id, args, q->value ? 2 : 1, m,
-			   sizeof(pp->out) - pp->out_len);
+	r = xs_wire_encode(q->type, req_id, q->tx_id, args, q->value ? 2 : 1,
+			   pp->out + pp->out_len, sizeof(pp->out) - pp->out_len);
 	if (r < 0)
 		return r;
-	if (q->value) {
-		/* a WRITE's value is the payload's rest, without a NUL (as
-		 * xs_write() sends it): drop the one the encoder added */
-		memcpy(&len, m + 12, sizeof(len));
-		len--;
-		memcpy(m + 12, &len, sizeof(len));
-		r--;
-	}
 	pp->out_len += (size_t)r;
 	return 0;
 }
@@ -525,7 +515,7 @@ static bool pipe_round(struct pipe *pp, unsigned long *vifs, size_t n, struct vi
 		filler_keys(vifs[d], mac, sizeof(mac), ip, sizeof(ip));
 		vif_keys(vifs[d], mac, ip, &kv[d * VIF_KEYS]);
 		for (size_t i = 0; i < VIF_KEYS; i++)
-			reqs[k++] = (struct preq){.type = XS_WRITE,
+			reqs[k++] = (struct preq){.type = XS_WIRE_WRITE,
 						  .tx_id = tx[d],
 						  .arg = kv[d * VIF_KEYS + i].path,
 						  .value = kv[d * VIF_KEYS + i].v};

@@ -40,6 +40,16 @@ static void test_encode(void)
 		     "12\0",
 		     31) == 0);
 
+	/* a WRITE's value is the rest of the payload, without a NUL */
+	args[0] = "/local/domain/3/name";
+	args[1] = "web03";
+	r = xs_wire_encode(XS_WIRE_WRITE, 2, 9, args, 2, buf, sizeof(buf));
+	CHECK(r == 16 + 21 + 5);
+	memcpy(h, buf, sizeof(h));
+	CHECK(h[0] == XS_WIRE_WRITE && h[1] == 2 && h[2] == 9 && h[3] == 26);
+	CHECK(memcmp(buf + 16, "/local/domain/3/name\0web03", 26) == 0);
+	CHECK(strcmp(xs_wire_type_to_string(XS_WIRE_WRITE), "WRITE") == 0);
+
 	/* TRANSACTION_START takes one empty string */
 	args[0] = "";
 	r = xs_wire_encode(XS_WIRE_TRANSACTION_START, 1, 0, args, 1, buf, sizeof(buf));
