@@ -73,6 +73,7 @@
 #include <xenstore.h>
 
 #include "frame.h"
+#include "xenwatch.h"
 #include "xs-wire.h"
 
 #define COUNT_MAX 30000
@@ -283,28 +284,12 @@ struct preq {
 	char reply[24]; /* TRANSACTION_START's id */
 };
 
-/* The socket libxenstore would use (the rules of xenwatch_socket_open()). */
+/* The socket libxenstore would use, as the daemon opens it. */
 static int pipe_open(struct pipe *pp, unsigned long window)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *path = getenv("XENSTORED_PATH");
-	const char *rundir = getenv("XENSTORED_RUNDIR");
-	int n;
-
-	if (path)
-		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	else
-		n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket",
-			     rundir ? rundir : "/var/run/xenstored");
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "vg-xsbench: xenstored socket path too long\n");
-		return -1;
-	}
-	pp->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (pp->fd < 0 || connect(pp->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "vg-xsbench: connect %s: %m\n", sa.sun_path);
-		if (pp->fd >= 0)
-			close(pp->fd);
+	pp->fd = xenwatch_socket_open(SOCK_NONBLOCK);
+	if (pp->fd < 0) {
+		fprintf(stderr, "vg-xsbench: connect to xenstored: %s\n", strerror(-pp->fd));
 		pp->fd = -1;
 		return -1;
 	}
