@@ -12,6 +12,10 @@
 #   vmap-accept   iifname vmap @ports -> a chain that accepts (one hash lookup)
 #   concat4       one rule: udp sport != 67, iifname . ether saddr . ip saddr
 #                 in a hash set -> accept (the flat fast path, no per-vif chain)
+#   concat4-size  the same, the set with size 65536 (a fixed-size hash)
+#   concat4-one   one rule: @th,0,16 != 67 and the lookup (-one-size: sized)
+#   concat4-nocheck  the lookup alone
+#   (the variants run when named in VG_LAYOUTS)
 #   vifguard      vifguard's ruleset (vg-apply sync, 10 vifs)
 #   vifguard+fast vifguard's ruleset with the concat4 rules inserted first
 #
@@ -84,6 +88,27 @@ PORT_ELEMS=$(awk -v g="$G_PORT" 'BEGIN {
 	for (i = 1; i < 10; i++) printf "\"vif%d.0\" : goto guest, ", i
 	printf "\"%s\" : goto guest", g }')
 
+# concat4 SET_OPTION RULES: the fast4 set (with SET_OPTION, e.g. a size)
+# and RULES (newline-separated) in front of the fail-closed drop
+TWO_RULES="ether type ip meta l4proto != udp iifname . ether saddr . ip saddr @fast4 accept
+ether type ip udp sport != 67 iifname . ether saddr . ip saddr @fast4 accept"
+concat4() {
+	world_host nft -f - <<EOF
+table bridge $VG_TABLE {
+	set fast4 {
+		type ifname . ether_addr . ipv4_addr
+		$1
+		elements = { $FAST_ELEMS }
+	}
+	chain prerouting {
+		type filter hook prerouting priority -300; policy accept;
+		$2
+		iifname "vif*" drop
+	}
+}
+EOF
+}
+
 setup() {
 	world_host nft delete table bridge "$VG_TABLE" 2>/dev/null
 	case "$1" in
@@ -115,85 +140,11 @@ table bridge $VG_TABLE {
 }
 EOF
 		;;
-	concat4)
-		world_host nft -f - <<EOF
-table bridge $VG_TABLE {
-	set fast4 {
-		type ifname . ether_addr . ipv4_addr
-		elements = { $FAST_ELEMS }
-	}
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		ether type ip meta l4proto != udp iifname . ether saddr . ip saddr @fast4 accept
-		ether type ip udp sport != 67 iifname . ether saddr . ip saddr @fast4 accept
-		iifname "vif*" drop
-	}
-}
-EOF
-		;;
-	concat4-size)
-		world_host nft -f - <<EOF
-table bridge $VG_TABLE {
-	set fast4 {
-		type ifname . ether_addr . ipv4_addr
-		size 65536
-		elements = { $FAST_ELEMS }
-	}
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		ether type ip meta l4proto != udp iifname . ether saddr . ip saddr @fast4 accept
-		ether type ip udp sport != 67 iifname . ether saddr . ip saddr @fast4 accept
-		iifname "vif*" drop
-	}
-}
-EOF
-		;;
-	concat4-one)
-		world_host nft -f - <<EOF
-table bridge $VG_TABLE {
-	set fast4 {
-		type ifname . ether_addr . ipv4_addr
-		elements = { $FAST_ELEMS }
-	}
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		ether type ip @th,0,16 != 67 iifname . ether saddr . ip saddr @fast4 accept
-		iifname "vif*" drop
-	}
-}
-EOF
-		;;
-	concat4-one-size)
-		world_host nft -f - <<EOF
-table bridge $VG_TABLE {
-	set fast4 {
-		type ifname . ether_addr . ipv4_addr
-		size 65536
-		elements = { $FAST_ELEMS }
-	}
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		ether type ip @th,0,16 != 67 iifname . ether saddr . ip saddr @fast4 accept
-		iifname "vif*" drop
-	}
-}
-EOF
-		;;
-	concat4-nocheck)
-		world_host nft -f - <<EOF
-table bridge $VG_TABLE {
-	set fast4 {
-		type ifname . ether_addr . ipv4_addr
-		elements = { $FAST_ELEMS }
-	}
-	chain prerouting {
-		type filter hook prerouting priority -300; policy accept;
-		iifname . ether saddr . ip saddr @fast4 accept
-		iifname "vif*" drop
-	}
-}
-EOF
-		;;
+	concat4) concat4 "" "$TWO_RULES" ;;
+	concat4-size) concat4 "size 65536" "$TWO_RULES" ;;
+	concat4-one) concat4 "" "ether type ip @th,0,16 != 67 iifname . ether saddr . ip saddr @fast4 accept" ;;
+	concat4-one-size) concat4 "size 65536" "ether type ip @th,0,16 != 67 iifname . ether saddr . ip saddr @fast4 accept" ;;
+	concat4-nocheck) concat4 "" "iifname . ether saddr . ip saddr @fast4 accept" ;;
 	vifguard) engine sync "$VIFS" >/dev/null ;;
 	vifguard+fast)
 		engine sync "$VIFS" >/dev/null &&
