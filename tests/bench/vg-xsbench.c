@@ -39,9 +39,12 @@
  *       xenstore transaction alone, part of the total).
  *   vg-xsbench stamp FILE CMD [ARG...]
  *       Write CLOCK_REALTIME (ns) to FILE, then exec CMD (to time a start).
- *   vg-xsbench sink SOCKET
+ *   vg-xsbench sink SOCKET [FIFO]
  *       A systemd notification socket that prints each message prefixed by
- *       its arrival time (CLOCK_REALTIME ns), until killed.
+ *       its arrival time (CLOCK_REALTIME ns), until killed.  With FIFO: the
+ *       first READY=1 also writes a line to it, so that a waiting script
+ *       blocks in read(1) instead of polling (its forks would take CPU from
+ *       the start being measured).
  *
  * Filler vif i: domid i, devid 0, mac 00:16:3e:hh:ll:01 (i = hh*256+ll),
  * ip "198.18.<i/250>.<i%250+1> 2001:db8:1::<i in hex>", bridge xenbr0,
@@ -1119,10 +1122,11 @@ static int cmd_stamp(int argc, char **argv)
 static int cmd_sink(int argc, char **argv)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *fifo = argc == 3 ? argv[2] : NULL;
 	char buf[4096];
 	int fd;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof(sa.sun_path))
+	if (argc < 2 || argc > 3 || strlen(argv[1]) >= sizeof(sa.sun_path))
 		return 2;
 	strcpy(sa.sun_path, argv[1]);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -1147,6 +1151,16 @@ static int cmd_sink(int argc, char **argv)
 				buf[i] = ' ';
 		buf[n] = 0;
 		printf("%llu %s\n", (unsigned long long)t, buf);
+		if (fifo && (strncmp(buf, "READY=1", 7) == 0 || strstr(buf, " READY=1"))) {
+			/* the reader holds it open: a non-blocking open works */
+			int w = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+
+			if (w < 0 || write(w, "ready\n", 6) != 6)
+				perror("vg-xsbench sink: ready fifo");
+			if (w >= 0)
+				close(w);
+			fifo = NULL;
+		}
 	}
 }
 
