@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -88,6 +89,8 @@ struct entry {
 	bool status_stale;
 	/* re-read since the last decision: decided again even when isolated */
 	bool decide_again;
+	/* enforced by the startup sync: its journal entry follows READY=1 */
+	bool log_enforced_later;
 };
 
 static const char *str(const char *s)
@@ -214,9 +217,17 @@ struct manager {
 	/* VIFGUARD_CHECK_INCREMENTAL=1 (tests): every incremental decision is
 	 * checked against a full one, and the daemon aborts on a difference */
 	bool check_incremental;
+	/* VIFGUARD_TEST_SET_SIZE_MIN (tests): the least size of a set, so
+	 * that a few vifs fill one (0: PLAN_SET_SIZE_MIN) */
+	uint32_t set_size_min;
 
 	bool rescan; /* list the whole backend tree again */
 	bool need_full_sync;
+	/* where a full sync's time went (monotonic us; 0: not reached), told
+	 * in its journal entry */
+	struct {
+		uint64_t start, listed, read, decided, committed;
+	} sync_clock;
 	const char *full_sync_reason;
 	bool ready;
 	unsigned int reconnect_delay_ms;
@@ -226,6 +237,13 @@ struct manager {
 	size_t n_bad_paths;
 };
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* ---- the vif table ---- */
 
@@ -1557,6 +1575,7 @@ static int write_changes(struct manager *m, const struct vif *const *want)
 
 		plan_init(&p, m->pol.table);
 		p.no_text = true;
+		p.set_size_min = m->set_size_min;
 		for (size_t i = 0; i < m->n_entries; i++) {
 			struct entry *e = m->entries[i];
 
@@ -1632,6 +1651,12 @@ static int write_changes(struct manager *m, const struct vif *const *want)
 			 * gone: no vif is to blame, replay it all */
 			free(excluded);
 			return full_sync(m, "the table disappeared");
+		}
+		if (r == -ENFILE) {
+			/* a set is full (PLAN_SET_SIZE_MIN): not the fault of
+			 * the vif that came last; the full sync sizes it again */
+			free(excluded);
+			return full_sync(m, "a set is full");
 		}
 		if (err.owner < 0 || (size_t)err.owner >= m->n_entries || excluded[err.owner]) {
 			log_error_errno(r, "Transaction failed: %m%s%s; replacing the whole table",
@@ -1717,6 +1742,29 @@ static void trim_later(struct manager *m)
 		malloc_trim(0);
 }
 
+/* The journal entry of a full sync, with where its time went: xenstore
+ * (listing, then reading the devices), deciding, the kernel's commit, and
+ * the rest (recording what was applied, one line per vif). */
+static void log_full_sync(struct manager *m, const char *why)
+{
+	const uint64_t end = mono_us();
+	const typeof(m->sync_clock) *c = &m->sync_clock;
+	const uint64_t listed = c->listed ? c->listed : c->start;
+	char listing[48] = "";
+
+	if (c->listed)
+		snprintf(listing, sizeof(listing), "listing %.1f ms, ",
+			 (double)(listed - c->start) / 1000.0);
+	log_event(LOG_NOTICE, MSGID_RESYNC,
+		  "Full sync (%s): table %s replaced, %zu vif(s) in %.1f ms (xenstore: %s"
+		  "reads %.1f ms; deciding %.1f ms; building and kernel commit %.1f ms; "
+		  "recording %.1f ms)",
+		  why, m->pol.table, m->n_entries, (double)(end - c->start) / 1000.0, listing,
+		  (double)(c->read - listed) / 1000.0, (double)(c->decided - c->read) / 1000.0,
+		  (double)(c->committed - c->decided) / 1000.0,
+		  (double)(end - c->committed) / 1000.0);
+}
+
 static int full_sync(struct manager *m, const char *why)
 {
 	const struct resolve_out **of = calloc(m->n_entries + 1, sizeof(*of));
@@ -1724,14 +1772,17 @@ static int full_sync(struct manager *m, const char *why)
 	struct vif *vifs = calloc(m->n_entries + 1, sizeof(*vifs));
 	struct resolve_out *res = NULL;
 	uint32_t gen_before = 0, gen_after = 0;
-	bool gen_known, lost = false;
+	bool gen_known, lost = false, merge = true;
 	int r = -ENOMEM;
 
+	if (!m->sync_clock.read) /* not after reading xenstore in reconcile() */
+		m->sync_clock.start = m->sync_clock.read = mono_us();
 	if (!of || !skip || !vifs)
 		goto out;
 	r = decide_all(m, of, &res);
 	if (r < 0)
 		goto out;
+	m->sync_clock.decided = mono_us();
 	for (size_t i = 0; i < m->n_entries; i++) {
 		skip[i] = !m->entries[i]->valid;
 		if (!skip[i])
@@ -1743,16 +1794,26 @@ static int full_sync(struct manager *m, const char *why)
 	if (m->mon)
 		nfmon_set_listening(m->mon, false);
 	gen_known = nfwriter_genid(m->nw, &gen_before) == 0;
-	for (size_t attempt = 0; attempt <= m->n_entries && attempt < 8; attempt++) {
-		struct nfwriter_error err;
+	/* all vifs' elements of a set go in a few messages; when the kernel
+	 * refuses one of those, the plan is made again a message per vif and
+	 * set to learn whose rules it was, and the next attempt goes without
+	 * that vif (up to 8 times) */
+	for (size_t attempt = 0; attempt <= m->n_entries && attempt < 8;) {
+		struct nfwriter_error err = { .op = -1, .owner = -1 };
 		struct plan p;
 
 		plan_init(&p, m->pol.table);
 		p.no_text = true;
+		p.set_size_min = m->set_size_min;
+		p.merge_elems = merge;
 		r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
 		if (r == 0)
 			r = nfwriter_commit(m->nw, &p, &err);
 		plan_done(&p);
+		if (r < 0 && merge && err.owner == PLAN_OWNER_MERGED) {
+			merge = false;
+			continue;
+		}
 		if (r == 0 || err.owner < 0 || (size_t)err.owner >= m->n_entries)
 			break;
 		skip[err.owner] = true;
@@ -1760,9 +1821,11 @@ static int full_sync(struct manager *m, const char *why)
 		m->entries[err.owner]->status_stale = true;
 		str_setf(&m->entries[err.owner]->error, "the kernel refused its rules: %s%s%s", strerror(-r),
 			 err.msg[0] ? ": " : "", err.msg);
+		attempt++;
 	}
 	if (m->mon)
 		nfmon_set_listening(m->mon, true);
+	m->sync_clock.committed = mono_us();
 	if (r < 0) {
 		log_error_errno(r, "Full sync failed (%s): %m; trying again", why);
 		resync_later(m, why);
@@ -1789,12 +1852,13 @@ static int full_sync(struct manager *m, const char *why)
 		}
 		e->applied_valid = true;
 		e->state = ENTRY_ENFORCED;
-		if (changed)
+		if (changed && m->ready)
 			log_applied(e, true, false);
+		else if (changed)
+			e->log_enforced_later = true;
 	}
 	m->need_full_sync = false;
-	log_event(LOG_NOTICE, MSGID_RESYNC, "Full sync (%s): table %s replaced, %zu vif(s)", why,
-		  m->pol.table, m->n_entries);
+	log_full_sync(m, why);
 	if (lost) {
 		/* the kernel has vifs we could not record: replace it again */
 		resync_later(m, "out of memory");
@@ -1834,6 +1898,7 @@ static int refresh_dirty(struct manager *m)
 	if (m->rescan) {
 		m->rescan = false;
 		r = scan_all(m, b);
+		m->sync_clock.listed = mono_us();
 		if (r < 0) {
 			xs_bulk_free(b);
 			return r;
@@ -1889,8 +1954,12 @@ static int reconcile(struct manager *m)
 	if (!m->xw)
 		return 0;
 	m->addrs_changed = false;
+	m->sync_clock.start = mono_us();
+	m->sync_clock.listed = 0;
 	r = refresh_dirty(m);
+	m->sync_clock.read = mono_us();
 	if (r < 0) {
+		memset(&m->sync_clock, 0, sizeof(m->sync_clock));
 		xs_lost(m, r);
 		return 0;
 	}
@@ -1903,6 +1972,7 @@ static int reconcile(struct manager *m)
 	log_rejections(m);
 	forget_gone(m);
 	notify_status(m);
+	memset(&m->sync_clock, 0, sizeof(m->sync_clock));
 	return r;
 }
 
@@ -2253,6 +2323,8 @@ int manager_new(const struct manager_options *opts, const struct policy *pol,
 	m->host_addrs_stale = true;
 	m->check_incremental = getenv("VIFGUARD_CHECK_INCREMENTAL") &&
 			       strcmp(getenv("VIFGUARD_CHECK_INCREMENTAL"), "1") == 0;
+	if (getenv("VIFGUARD_TEST_SET_SIZE_MIN"))
+		m->set_size_min = (uint32_t)strtoul(getenv("VIFGUARD_TEST_SET_SIZE_MIN"), NULL, 10);
 	m->pol = *pol;
 	m->config_path = opts->config_path;
 	/* systemd's RuntimeDirectory=vifguard sets RUNTIME_DIRECTORY */
@@ -2302,6 +2374,7 @@ int manager_print_ruleset(struct manager *m)
 	}
 	log_rejections(m);
 	plan_init(&p, m->pol.table);
+	p.set_size_min = m->set_size_min;
 	r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
 	if (r == 0) {
 		text = ruleset_print(&p);
@@ -2394,6 +2467,15 @@ int manager_run(struct manager *m)
 	status_now(m);
 	sd_notify(0, "READY=1");
 	log_notice("Ready: table bridge %s, %zu vif(s)", m->pol.table, m->n_entries);
+	/* the rules were in force before READY=1; what they are goes to the
+	 * journal now (a line per vif: 45 ms at 4,000 that units ordered after
+	 * us need not wait for) */
+	for (size_t i = 0; i < m->n_entries; i++)
+		if (m->entries[i]->log_enforced_later) {
+			m->entries[i]->log_enforced_later = false;
+			if (m->entries[i]->applied_valid)
+				log_applied(m->entries[i], true, false);
+		}
 	r = sd_event_loop(m->event);
 	code = r < 0 ? 1 : r;
 out:

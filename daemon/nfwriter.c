@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
 
 #include "nfmsg.h"
 #include "nfwriter.h"
@@ -23,15 +24,20 @@
  * writer is created: a comma-separated list of
  *   send-fail=N  the Nth commit (1 is the startup sync) fails as if
  *                sendmsg() had returned ENOBUFS: nothing reaches the kernel
- *   reject=NAME  every commit whose plan creates chain NAME fails as if the
- *                kernel had refused that op with EINVAL; err names the op
- *                and its owner, like the real blame path
+ *   reject=NAME  every commit whose plan creates object NAME (a vif's
+ *                counter is named after it) fails as if the kernel had
+ *                refused that op with EINVAL; err names the op and its
+ *                owner, like the real blame path
+ *   reject-elem=NAME  the same for the first op adding an element that
+ *                refers to object NAME: in a full sync's merged plan that
+ *                op holds many vifs' elements (owner PLAN_OWNER_MERGED)
  */
 #define FAULTS_MAX 8
 
 struct fault {
 	unsigned long send_fail; /* 0: a reject= fault */
 	char reject[64];
+	bool reject_elem; /* reject names the object an element refers to */
 	bool fired; /* send-fail fires once */
 };
 
@@ -75,10 +81,30 @@ static void faults_parse(struct nfwriter *w)
 			f->send_fail = strtoul(tok + 10, NULL, 10);
 		else if (strncmp(tok, "reject=", 7) == 0 && tok[7])
 			snprintf(f->reject, sizeof(f->reject), "%s", tok + 7);
+		else if (strncmp(tok, "reject-elem=", 12) == 0 && tok[12]) {
+			snprintf(f->reject, sizeof(f->reject), "%s", tok + 12);
+			f->reject_elem = true;
+		}
 		else
 			continue;
 		w->n_faults++;
 	}
+}
+
+/* Whether set s holds an element that refers to object name. */
+static bool refers_to(struct nftnl_set *s, const char *name)
+{
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	struct nftnl_set_elem *e;
+	bool found = false;
+
+	for (e = it ? nftnl_set_elems_iter_next(it) : NULL; e && !found;
+	     e = nftnl_set_elems_iter_next(it))
+		found = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF) &&
+			strcmp(nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF), name) == 0;
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	return found;
 }
 
 /* 0, or the injected error (with err filled in as a kernel refusal would). */
@@ -96,8 +122,10 @@ static int fault_inject(struct nfwriter *w, const struct plan *p, struct nfwrite
 		}
 		for (size_t k = 0; f->reject[0] && k < p->n_ops; k++) {
 			/* a vif's counter is named after it */
-			if (p->ops[k].del || p->ops[k].obj != PLAN_OBJECT ||
-			    strcmp(p->ops[k].name, f->reject) != 0)
+			if (p->ops[k].del ||
+			    p->ops[k].obj != (f->reject_elem ? PLAN_ELEMS : PLAN_OBJECT) ||
+			    (f->reject_elem ? !refers_to(p->ops[k].nl, f->reject)
+					    : strcmp(p->ops[k].name, f->reject) != 0))
 				continue;
 			if (err)
 				*err = (struct nfwriter_error){ .op = (long)k,

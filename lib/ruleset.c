@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter_bridge.h>
@@ -83,6 +84,26 @@ static void op_free(struct plan_op *op)
 	free(op->text);
 }
 
+struct plan_merge {
+	char name[32];
+	struct nftnl_set *s; /* NULL: nothing gathered since the last op */
+	size_t n;
+	char *text;
+	size_t text_len;
+};
+
+static void merges_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n_merge; i++) {
+		if (p->merge[i].s) /* nftnl_set_free() takes no NULL */
+			nftnl_set_free(p->merge[i].s);
+		free(p->merge[i].text);
+	}
+	free(p->merge);
+	p->merge = NULL;
+	p->n_merge = 0;
+}
+
 void plan_done(struct plan *p)
 {
 	for (size_t i = 0; i < p->n_ops; i++)
@@ -90,6 +111,7 @@ void plan_done(struct plan *p)
 	free(p->ops);
 	p->ops = NULL;
 	p->n_ops = p->n_alloc = 0;
+	merges_free(p);
 }
 
 /* Takes ownership of nl (and frees it on failure). */
@@ -687,15 +709,25 @@ static struct nftnl_set *set_create(struct plan *p, enum set_kind k, const char 
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
 	}
 	set_udata(s, k);
+	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, p->set_size_min ?: PLAN_SET_SIZE_MIN);
 	return s;
+}
+
+/* A set's printed header: its type and its size. */
+static void set_text(enum set_kind k, uint32_t size, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s\nsize %" PRIu32, sets[k].hdr, size);
 }
 
 static int set_add(struct plan *p, enum set_kind k, unsigned int plen)
 {
 	char name[32];
 
+	char text[128];
+
 	set_name(k, plen, name, sizeof(name));
-	return plan_push(p, false, PLAN_SET, set_create(p, k, name), -1, name, sets[k].hdr);
+	set_text(k, p->set_size_min ?: PLAN_SET_SIZE_MIN, text, sizeof(text));
+	return plan_push(p, false, PLAN_SET, set_create(p, k, name), -1, name, text);
 }
 
 static int set_del(struct plan *p, enum set_kind k, unsigned int plen)
@@ -1521,12 +1553,77 @@ static void elem_print(const struct elem *x, const char *id, char *buf, size_t l
 
 /* One element message per set: the elements of es (in the order of the set
  * kinds given) that are not in other. */
+/* The elements gathered for set name (merged plans), made on first use. */
+static struct plan_merge *merge_get(struct plan *p, const char *name)
+{
+	struct plan_merge *mg = NULL, *grown;
+
+	for (size_t i = 0; i < p->n_merge && !mg; i++)
+		if (strcmp(p->merge[i].name, name) == 0)
+			mg = &p->merge[i];
+	if (!mg) {
+		grown = realloc(p->merge, (p->n_merge + 1) * sizeof(*grown));
+		if (!grown)
+			goto oom;
+		p->merge = grown;
+		mg = &p->merge[p->n_merge++];
+		memset(mg, 0, sizeof(*mg));
+		snprintf(mg->name, sizeof(mg->name), "%s", name);
+	}
+	if (!mg->s && !(mg->s = set_new(p, name)))
+		goto oom;
+	return mg;
+oom:
+	p->oom = true;
+	return NULL;
+}
+
+static void merge_text(struct plan *p, struct plan_merge *mg, const char *text)
+{
+	size_t n = strlen(text);
+	char *t = realloc(mg->text, mg->text_len + n + 3);
+
+	if (!t) {
+		p->oom = true;
+		return;
+	}
+	if (mg->text_len) {
+		memcpy(t + mg->text_len, ", ", 2);
+		mg->text_len += 2;
+	}
+	memcpy(t + mg->text_len, text, n + 1);
+	mg->text_len += n;
+	mg->text = t;
+}
+
+/* The gathered elements become one op. */
+static int merge_flush(struct plan *p, struct plan_merge *mg)
+{
+	struct nftnl_set *s = mg->s;
+	char *text = mg->text;
+	int ret = 0;
+
+	mg->s = NULL;
+	mg->text = NULL;
+	mg->text_len = 0;
+	if (s && mg->n > 0) {
+		ret = plan_push(p, false, PLAN_ELEMS, s, PLAN_OWNER_MERGED, mg->name, text);
+		if (ret == 0)
+			p->ops[p->n_ops - 1].n_elems = (uint32_t)mg->n;
+	} else if (s)
+		nftnl_set_free(s);
+	mg->n = 0;
+	free(text);
+	return ret;
+}
+
 static int elems_emit(struct plan *p, bool del, const struct elems *es, const struct elems *other,
-		      enum set_kind k, int owner, const char *id)
+		      enum set_kind k, int owner, const char *id, bool merge)
 {
 	bool done[VIF_ELEMS_MAX] = { false };
 
 	for (size_t i = 0; i < es->n; i++) {
+		struct plan_merge *mg;
 		struct nftnl_set *s;
 		char name[32], *text = NULL;
 		size_t tlen = 0, n = 0;
@@ -1536,11 +1633,15 @@ static int elems_emit(struct plan *p, bool del, const struct elems *es, const st
 		if (done[i] || es->e[i].kind != k)
 			continue;
 		set_name(k, es->e[i].plen, name, sizeof(name));
-		s = set_new(p, name);
+		mg = merge ? merge_get(p, name) : NULL;
+		if (merge && !mg)
+			return -ENOMEM;
+		s = mg ? mg->s : set_new(p, name);
 		if (s && !p->no_text)
 			f = open_memstream(&text, &tlen);
 		if (!s || (!p->no_text && !f)) {
-			nftnl_set_free(s);
+			if (!mg)
+				nftnl_set_free(s);
 			return plan_push(p, del, PLAN_ELEMS, NULL, owner, name, NULL);
 		}
 		for (size_t j = i; j < es->n; j++) {
@@ -1570,6 +1671,17 @@ static int elems_emit(struct plan *p, bool del, const struct elems *es, const st
 		}
 		if (f && fclose(f) != 0)
 			p->oom = true;
+		if (mg) {
+			mg->n += n;
+			if (!p->oom && n > 0 && text)
+				merge_text(p, mg, text);
+			free(text);
+			if (p->oom)
+				return -ENOMEM;
+			if (mg->n >= PLAN_MERGE_MAX && (ret = merge_flush(p, mg)) < 0)
+				return ret;
+			continue;
+		}
 		if (n == 0 || p->oom) {
 			/* nothing to change in this set */
 			nftnl_set_free(s);
@@ -1582,6 +1694,7 @@ static int elems_emit(struct plan *p, bool del, const struct elems *es, const st
 		free(text);
 		if (ret < 0)
 			return ret;
+		p->ops[p->n_ops - 1].n_elems = (uint32_t)n;
 	}
 	return 0;
 }
@@ -1628,7 +1741,7 @@ static const enum set_kind add_order[] = {
 /* Add (del false) or delete v; with other (what the kernel has, or what v
  * becomes): only the elements other lacks, and no objects. */
 static int vif_change(const struct policy *pol, bool del, const struct vif *v,
-		      const struct vif *other, int owner, struct plan *p)
+		      const struct vif *other, int owner, struct plan *p, bool merge)
 {
 	const size_t n = sizeof(add_order) / sizeof(add_order[0]);
 	struct elems *es = malloc(sizeof(*es)), *oes = other ? malloc(sizeof(*oes)) : NULL;
@@ -1648,7 +1761,8 @@ static int vif_change(const struct policy *pol, bool del, const struct vif *v,
 	if (!del && !other)
 		ret = objects(pol, p, false, owner, id);
 	for (size_t i = 0; i < n && ret == 0; i++)
-		ret = elems_emit(p, del, es, oes, add_order[del ? n - 1 - i : i], owner, id);
+		ret = elems_emit(p, del, es, oes, add_order[del ? n - 1 - i : i], owner, id,
+				 merge && !del && !other);
 	if (del && !other && ret == 0)
 		ret = objects(pol, p, true, owner, id);
 	free(es);
@@ -1659,13 +1773,51 @@ static int vif_change(const struct policy *pol, bool del, const struct vif *v,
 int ruleset_vif_add(const struct policy *pol, const struct vif *v, const struct vif *have,
 		    int owner, struct plan *p)
 {
-	return vif_change(pol, false, v, have, owner, p);
+	return vif_change(pol, false, v, have, owner, p, false);
 }
 
 int ruleset_vif_del(const struct policy *pol, const struct vif *v, const struct vif *keep,
 		    int owner, struct plan *p)
 {
-	return vif_change(pol, true, v, keep, owner, p);
+	return vif_change(pol, true, v, keep, owner, p, false);
+}
+
+/* Size the sets the plan creates for four times the elements it puts in
+ * them (PLAN_SET_SIZE_MIN at least; a power of two, as the kernel's buckets
+ * are). */
+static int sets_size(struct plan *p)
+{
+	const uint32_t min = p->set_size_min ?: PLAN_SET_SIZE_MIN;
+
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct plan_op *op = &p->ops[i];
+		uint64_t n = 0, size = min;
+		char *at;
+
+		if (op->del || op->obj != PLAN_SET)
+			continue;
+		for (size_t k = i + 1; k < p->n_ops; k++)
+			if (p->ops[k].obj == PLAN_ELEMS && !p->ops[k].del &&
+			    strcmp(p->ops[k].name, op->name) == 0)
+				n += p->ops[k].n_elems;
+		while (size < 4 * n && size < UINT32_MAX / 2)
+			size *= 2;
+		nftnl_set_set_u32(op->nl, NFTNL_SET_DESC_SIZE, (uint32_t)size);
+		at = op->text ? strstr(op->text, "\nsize ") : NULL;
+		if (at) {
+			size_t head = (size_t)(at - op->text);
+			char *t = malloc(head + 32);
+
+			if (!t) {
+				p->oom = true;
+				return -ENOMEM;
+			}
+			snprintf(t, head + 32, "%.*s\nsize %" PRIu64, (int)head, op->text, size);
+			free(op->text);
+			op->text = t;
+		}
+	}
+	return 0;
 }
 
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
@@ -1683,7 +1835,14 @@ int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, con
 	ret = ret ?: table_add(pol, &sh, p);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		if (!skip || !skip[i])
-			ret = ruleset_vif_add(pol, &vifs[i], NULL, (int)i, p);
+			ret = vif_change(pol, false, &vifs[i], NULL, (int)i, p, p->merge_elems);
+	/* what is still gathered, in the order the sets were first used (the
+	 * objects the elements refer to are all in the plan by now) */
+	for (size_t i = 0; i < p->n_merge && ret == 0; i++)
+		ret = merge_flush(p, &p->merge[i]);
+	merges_free(p);
+	if (ret == 0)
+		ret = sets_size(p);
 	return ret;
 }
 

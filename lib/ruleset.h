@@ -40,9 +40,15 @@ struct plan_op {
 	enum plan_obj obj;
 	void *nl; /* struct nftnl_table/chain/set/obj/rule */
 	int owner; /* caller's vif index, -1 for the table's own objects */
+	uint32_t n_elems; /* PLAN_ELEMS: how many */
 	char name[64]; /* object name; for rules and elements: chain / set name */
 	char *text; /* printed form (rule, chain header, set header, elements) */
 };
+
+/* The owner of an op that holds several vifs' elements (merged plans). */
+#define PLAN_OWNER_MERGED (-2)
+
+struct plan_merge; /* elements gathered for one set, not yet an op */
 
 struct plan {
 	char table[POLICY_TABLE_MAX];
@@ -54,7 +60,25 @@ struct plan {
 	/* skip the printed forms (ops' text stays NULL): for plans that are
 	 * only sent, where the text would be most of the plan's memory */
 	bool no_text;
+	/* ruleset_full() (no other) puts the vifs' elements of each set into shared ops
+	 * of up to PLAN_MERGE_MAX elements (owner PLAN_OWNER_MERGED) instead
+	 * of one op per vif and set: about 100 times fewer messages for the
+	 * kernel, but an error no longer names one vif (plan again without) */
+	bool merge_elems;
+	struct plan_merge *merge;
+	size_t n_merge;
+	/* the size new sets get (0: PLAN_SET_SIZE_MIN); see below */
+	uint32_t set_size_min;
 };
+#define PLAN_MERGE_MAX 256
+
+/* Every set has a size: the kernel then keeps it in a hash table of fixed
+ * size instead of an rhashtable that grows in steps while a full sync fills
+ * it (at 4,000 vifs the growing was a third of the full sync's kernel time).
+ * ruleset_full() sizes each set for four times the elements it puts in, at
+ * least the minimum; an add beyond the size fails with ENFILE, and the
+ * caller replaces the table, sized again. */
+#define PLAN_SET_SIZE_MIN 1024
 
 void plan_init(struct plan *p, const char *table);
 void plan_done(struct plan *p);

@@ -199,6 +199,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(ruleset_print(&full));
 	plan_done(&full);
+	/* the whole table with a and b, its elements merged into shared ops
+	 * (the full sync's way): the same elements as one op per vif and set */
+	{
+		const struct vif ab[2] = { a, b };
+		struct plan one, merged;
+		struct strs eo = { 0 }, em = { 0 };
+
+		plan_init(&one, "t");
+		plan_init(&merged, "t");
+		merged.merge_elems = true;
+		if (ruleset_full(&pol, ab, 2, NULL, &one) || ruleset_full(&pol, ab, 2, NULL, &merged))
+			abort();
+		elems_of(&one, false, &eo);
+		elems_of(&merged, false, &em);
+		if (eo.n != em.n)
+			abort();
+		for (size_t i = 0; i < eo.n; i++)
+			if (strcmp(eo.v[i], em.v[i]) != 0)
+				abort();
+		for (size_t i = 0; i < merged.n_ops; i++)
+			if (merged.ops[i].obj == PLAN_ELEMS &&
+			    (merged.ops[i].owner != PLAN_OWNER_MERGED || merged.ops[i].n_elems == 0 ||
+			     merged.ops[i].n_elems > PLAN_MERGE_MAX))
+				abort();
+		strs_free(&eo);
+		strs_free(&em);
+		plan_done(&one);
+		plan_done(&merged);
+	}
 	free(buf);
 	return 0;
 }

@@ -20,6 +20,9 @@
 #   f  vifnames longer than IFNAMSIZ
 #   g  an ip value of 10,000 entries, and the longest lists xenstore takes
 #   h  the config file unreadable or gone at SIGHUP
+#   i  sets that fill up (VIFGUARD_TEST_SET_SIZE_MIN=4): the kernel refuses
+#      an add with ENFILE; no vif is blamed, the table is replaced with
+#      larger sets
 # The daemon runs with CAP_NET_ADMIN only, as under its systemd unit (so a
 # chmod 000 config file is unreadable to it).
 . "$VG_SOURCE_DIR/tests/lib/common.sh"
@@ -182,11 +185,13 @@ vg_check "a: daemon alive" daemon_alive
 # ---------------------------------------------------------------- b
 vg_log "b: injected netlink faults"
 spoof_start
-# b1: the kernel refuses vif5.0's chain (every time), at startup
+# b1: the kernel refuses an element of vif5.0 (every time), at startup: in
+# the full sync's merged plan that message holds many vifs' elements, so the
+# plan is made again a message per vif to find whose it was
 daemon_stop
 mark=$(log_mark)
-VG_DAEMON_ENV="VIFGUARD_TEST_FAULTS=reject=vif5.0,reject=vif7.0" vg_check \
-	"b1: daemon starts with reject=vif5.0,reject=vif7.0" daemon_start
+VG_DAEMON_ENV="VIFGUARD_TEST_FAULTS=reject-elem=vif5.0,reject=vif7.0" vg_check \
+	"b1: daemon starts with reject-elem=vif5.0,reject=vif7.0" daemon_start
 one_line "b1: the refusal" "$mark" "MESSAGE_ID=$MSGID_KERNEL_REJECTED INTERFACE=vif5.0"
 vg_check "b1: ... an error naming the cause" \
 	bash -c "tail -n +$((mark + 1)) '$VG_DAEMON_LOG' | grep -F 'vifguardd[error]' | grep -q 'vif5.0.*the kernel refused its rules: Invalid argument: injected'"
@@ -464,6 +469,34 @@ kill -HUP "$VG_DAEMON_PID"
 one_line "h: readable again" "$mark" 'Configuration reloaded'
 settled "h: after the reload"
 spoof_end "h"
+
+# ---------------------------------------------------------------- i
+vg_log "i: sets that fill up"
+spoof_start
+daemon_stop
+# sets sized for 4 x their elements at the last full sync, at least 4
+VG_DAEMON_ENV="VIFGUARD_TEST_SET_SIZE_MIN=4" vg_check "i: daemon starts with small sets" \
+	daemon_start
+settled "i: startup"
+size_before=$(world_host nft list set bridge "$VG_TABLE" ports | awk '$1 == "size" { print $2 }')
+mark=$(log_mark)
+# one vif at a time, each its own event: @ports (sized 32 for the vifs
+# there are) has to grow
+for d in $(seq 40 99); do
+	xs_vif "$d" 0 mac="$(mac "$d")" ip="203.0.113.$((d + 100))" bridge=xenbr0
+	vg_wait_for 5000 vif_allows "vif$d.0" "203.0.113.$((d + 100))" || break
+done
+vg_check "i: all 60 added vifs enforced" vif_allows vif99.0 203.0.113.199
+n_full=$(lines_since "$mark" 'Full sync (a set is full)')
+vg_check "i: sets filled up and the table was replaced ($n_full times)" [ "$n_full" -ge 1 ]
+vg_expect_eq "i: no vif blamed for a full set" 0 "$(lines_since "$mark" 'kernel refused')"
+vg_check "i: @ports grew (size $size_before before)" [ \
+	"$(world_host nft list set bridge "$VG_TABLE" ports | awk '$1 == "size" { print $2 }')" \
+	-gt "$size_before" ]
+vg_check "i: vif9.0's legitimate frame passes" passes vif9.0 9 198.51.100.64
+for d in $(seq 40 99); do xs_rm "$BE/$d"; done
+settled "i: the 60 vifs removed"
+spoof_end "i"
 
 vg_check "clean stop" daemon_stop
 vg_done

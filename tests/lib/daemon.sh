@@ -207,7 +207,9 @@ norm_table() {
 	{
 		line = $0
 		gsub(/^[ \t]+|[ \t]+$/, "", line)
-		if (line == "" || line ~ /^packets [0-9]+ bytes [0-9]+$/)
+		# a set size is room, not policy: it depends on the vifs there
+		# were at the last full sync (lib/ruleset.h, PLAN_SET_SIZE_MIN)
+		if (line == "" || line ~ /^packets [0-9]+ bytes [0-9]+$/ || line ~ /^size [0-9]+$/)
 			next
 		if (line ~ /^elements = \{/) {
 			inel = 1

@@ -224,12 +224,216 @@ static void test_empty_plan(void)
 	plan_done(&p);
 }
 
+/* One "set|key-hex|objref" line per element of the plan's element ops. */
+static size_t elem_lines(const struct plan *p, char ***ret)
+{
+	char **lines = NULL;
+	size_t n = 0, alloc = 0;
+
+	for (size_t i = 0; i < p->n_ops; i++) {
+		struct nftnl_set_elems_iter *it;
+		struct nftnl_set_elem *e;
+
+		if (p->ops[i].obj != PLAN_ELEMS)
+			continue;
+		it = nftnl_set_elems_iter_create(p->ops[i].nl);
+		for (e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
+			uint32_t klen = 0;
+			const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+			const char *ref = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF) ?
+						  nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF) :
+						  "";
+			char *line = malloc(64 + 2 * klen + strlen(ref) + 1), *o;
+
+			if (n == alloc) {
+				alloc = alloc ? alloc * 2 : 256;
+				lines = realloc(lines, alloc * sizeof(*lines));
+			}
+			o = line + sprintf(line, "%s|", p->ops[i].name);
+			for (uint32_t j = 0; j < klen; j++)
+				o += sprintf(o, "%02x", k[j]);
+			sprintf(o, "|%s", ref);
+			lines[n++] = line;
+		}
+		nftnl_set_elems_iter_destroy(it);
+	}
+	*ret = lines;
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The elements of a NEWSETELEM message, each checked to carry a key (by
+ * hand: libnftnl's own parser refuses lists of more than one element, which
+ * the kernel takes). */
+static size_t count_elems(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a, *list = NULL;
+	size_t n = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+			list = a;
+	CHECK(list != NULL);
+	if (!list)
+		return 0;
+	mnl_attr_for_each_nested(a, list) {
+		const struct nlattr *f;
+		bool has_key = false;
+
+		mnl_attr_for_each_nested(f, a)
+			has_key |= mnl_attr_get_type(f) == NFTA_SET_ELEM_KEY;
+		CHECK(has_key);
+		n++;
+	}
+	return n;
+}
+
+/* A merged full plan holds exactly the elements of the plain one, in a few
+ * ops per set, after every object they refer to; its messages parse back. */
+static void test_merged_full(void)
+{
+	enum { N = 700 };
+	static struct vif v[N];
+	struct policy pol;
+	struct plan a, b;
+	struct nfmsg_batch batch;
+	char **la, **lb;
+	size_t na, nb, n_elem_ops_a = 0, n_elem_ops_b = 0, seen_elems = 0;
+	const struct nlmsghdr *nlh;
+	int len;
+
+	policy_default(&pol);
+	for (int i = 0; i < N; i++) {
+		struct vif_keys k = { 0 };
+		struct vif_limits lim;
+		struct vif_error err;
+		char mac[32], ip[128];
+
+		snprintf(mac, sizeof(mac), "00:16:3e:00:%02x:%02x", i >> 8, i & 0xff);
+		/* exact addresses, both families, and prefixes of two lengths */
+		snprintf(ip, sizeof(ip), "192.0.2.%d 2001:db8:%x::1 %s", i % 250 + 1, i,
+			 i % 3 == 0 ? "198.51.100.0/28" : i % 3 == 1 ? "2001:db8:ffff::/64" : "");
+		k.mac = mac;
+		k.ip = ip;
+		vif_limits_default(&lim);
+		if (vif_from_keys((uint32_t)i + 1, 0, &k, &lim, &v[i], &err) < 0) {
+			fprintf(stderr, "test_merged_full: %s\n", err.text);
+			exit(1);
+		}
+	}
+	plan_init(&a, "t");
+	plan_init(&b, "t");
+	b.merge_elems = true;
+	CHECK(ruleset_full(&pol, v, N, NULL, &a) == 0);
+	CHECK(ruleset_full(&pol, v, N, NULL, &b) == 0);
+
+	na = elem_lines(&a, &la);
+	nb = elem_lines(&b, &lb);
+	CHECK(na == nb);
+	CHECK(na > 10 * N);
+	qsort(la, na, sizeof(*la), cmp_str);
+	qsort(lb, nb, sizeof(*lb), cmp_str);
+	for (size_t i = 0; i < na && i < nb; i++)
+		if (strcmp(la[i], lb[i]) != 0) {
+			CHECK(strcmp(la[i], lb[i]) == 0);
+			break;
+		}
+
+	for (size_t i = 0; i < a.n_ops; i++)
+		n_elem_ops_a += a.ops[i].obj == PLAN_ELEMS;
+	for (size_t i = 0; i < b.n_ops; i++) {
+		const struct plan_op *op = &b.ops[i];
+		struct nftnl_set_elems_iter *it;
+		struct nftnl_set_elem *e;
+		size_t n = 0;
+
+		if (op->obj != PLAN_ELEMS) {
+			/* the table's own ops keep their owner, a vif's objects theirs */
+			CHECK(op->owner != PLAN_OWNER_MERGED);
+			continue;
+		}
+		n_elem_ops_b++;
+		CHECK(op->owner == PLAN_OWNER_MERGED);
+		CHECK(!op->del);
+		CHECK(op->text != NULL);
+		it = nftnl_set_elems_iter_create(op->nl);
+		for (e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
+			n++;
+			if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF))
+				continue;
+			/* the object it refers to is created by an earlier op */
+			const char *ref = nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_OBJREF);
+			bool found = false;
+
+			for (size_t j = 0; j < i && !found; j++)
+				found = b.ops[j].obj == PLAN_OBJECT && !b.ops[j].del &&
+					strcmp(b.ops[j].name, ref) == 0;
+			CHECK(found);
+		}
+		nftnl_set_elems_iter_destroy(it);
+		CHECK(n > 0 && n <= PLAN_MERGE_MAX);
+	}
+	/* each set is sized for four times its elements: a power of two, at
+	 * least PLAN_SET_SIZE_MIN, the same in both plans */
+	for (size_t i = 0; i < b.n_ops; i++) {
+		uint64_t n = 0;
+		uint32_t size;
+
+		if (b.ops[i].obj != PLAN_SET || b.ops[i].del)
+			continue;
+		for (size_t k = 0; k < b.n_ops; k++)
+			if (b.ops[k].obj == PLAN_ELEMS && strcmp(b.ops[k].name, b.ops[i].name) == 0)
+				n += b.ops[k].n_elems;
+		size = nftnl_set_get_u32(b.ops[i].nl, NFTNL_SET_DESC_SIZE);
+		CHECK(size >= PLAN_SET_SIZE_MIN && size >= 4 * n && (size & (size - 1)) == 0);
+		CHECK(size == PLAN_SET_SIZE_MIN || size < 8 * n);
+		CHECK(strstr(b.ops[i].text, "\nsize ") && strtoul(strstr(b.ops[i].text, "\nsize ") + 6, NULL, 10) == size);
+		if (strcmp(b.ops[i].name, "v4") == 0)
+			CHECK(n == N && size == 4096);
+		for (size_t k = 0; k < a.n_ops; k++)
+			if (a.ops[k].obj == PLAN_SET && strcmp(a.ops[k].name, b.ops[i].name) == 0)
+				CHECK(nftnl_set_get_u32(a.ops[k].nl, NFTNL_SET_DESC_SIZE) == size);
+	}
+
+	/* a vif's ~12 element ops become a few per set */
+	CHECK(n_elem_ops_a >= 8 * N);
+	CHECK(n_elem_ops_b * 50 < n_elem_ops_a);
+
+	/* every merged message parses back whole, within netlink's 16-bit
+	 * attribute length */
+	CHECK(nfmsg_batch_build(&b, 1, &batch) == 0);
+	nlh = (const struct nlmsghdr *)batch.buf;
+	len = (int)batch.len;
+	for (size_t n = 0; mnl_nlmsg_ok(nlh, len); n++, nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (n == 0 || n > b.n_ops || b.ops[n - 1].obj != PLAN_ELEMS)
+			continue;
+		CHECK(nlh->nlmsg_len < 65535);
+		seen_elems += count_elems(nlh);
+	}
+	CHECK(seen_elems == nb);
+	nfmsg_batch_done(&batch);
+
+	for (size_t i = 0; i < na; i++)
+		free(la[i]);
+	for (size_t i = 0; i < nb; i++)
+		free(lb[i]);
+	free(la);
+	free(lb);
+	plan_done(&a);
+	plan_done(&b);
+}
+
 int main(void)
 {
 	test_batch_walk();
 	test_del_mirrors_add();
 	test_acks();
 	test_empty_plan();
+	test_merged_full();
 	if (failures) {
 		fprintf(stderr, "test-nfmsg: %d failures\n", failures);
 		return 1;
