@@ -78,7 +78,7 @@ struct plan {
  * ruleset_full() sizes each set for four times the elements it puts in, at
  * least the minimum; an add beyond the size fails with ENFILE, and the
  * caller replaces the table, sized again. */
-#define PLAN_SET_SIZE_MIN 1024
+#define PLAN_SET_SIZE_MIN 4096
 
 void plan_init(struct plan *p, const char *table);
 void plan_done(struct plan *p);
