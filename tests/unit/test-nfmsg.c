@@ -269,9 +269,9 @@ static int cmp_str(const void *a, const void *b)
 /* The elements of a NEWSETELEM message, each checked to carry a key (by
  * hand: libnftnl's own parser refuses lists of more than one element, which
  * the kernel takes). */
-static size_t count_elems(const struct nlmsghdr *nlh)
+static size_t count_elems(struct nlmsghdr *nlh)
 {
-	const struct nlattr *a, *list = NULL;
+	struct nlattr *a, *list = NULL;
 	size_t n = 0;
 
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
@@ -281,7 +281,7 @@ static size_t count_elems(const struct nlmsghdr *nlh)
 	if (!list)
 		return 0;
 	mnl_attr_for_each_nested(a, list) {
-		const struct nlattr *f;
+		struct nlattr *f;
 		bool has_key = false;
 
 		mnl_attr_for_each_nested(f, a)
@@ -303,7 +303,7 @@ static void test_merged_full(void)
 	struct nfmsg_batch batch;
 	char **la, **lb;
 	size_t na, nb, n_elem_ops_a = 0, n_elem_ops_b = 0, seen_elems = 0;
-	const struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh;
 	int len;
 
 	policy_default(&pol);
@@ -406,7 +406,7 @@ static void test_merged_full(void)
 	/* every merged message parses back whole, within netlink's 16-bit
 	 * attribute length */
 	CHECK(nfmsg_batch_build(&b, 1, &batch) == 0);
-	nlh = (const struct nlmsghdr *)batch.buf;
+	nlh = (struct nlmsghdr *)batch.buf;
 	len = (int)batch.len;
 	for (size_t n = 0; mnl_nlmsg_ok(nlh, len); n++, nlh = mnl_nlmsg_next(nlh, &len)) {
 		if (n == 0 || n > b.n_ops || b.ops[n - 1].obj != PLAN_ELEMS)
