@@ -721,9 +721,7 @@ static void set_text(enum set_kind k, uint32_t size, char *buf, size_t len)
 
 static int set_add(struct plan *p, enum set_kind k, unsigned int plen)
 {
-	char name[32];
-
-	char text[128];
+	char name[32], text[128];
 
 	set_name(k, plen, name, sizeof(name));
 	set_text(k, p->set_size_min ?: PLAN_SET_SIZE_MIN, text, sizeof(text));
@@ -1551,8 +1549,6 @@ static void elem_print(const struct elem *x, const char *id, char *buf, size_t l
 	}
 }
 
-/* One element message per set: the elements of es (in the order of the set
- * kinds given) that are not in other. */
 /* The elements gathered for set name (merged plans), made on first use. */
 static struct plan_merge *merge_get(struct plan *p, const char *name)
 {
@@ -1617,6 +1613,10 @@ static int merge_flush(struct plan *p, struct plan_merge *mg)
 	return ret;
 }
 
+/* One element message per set: the elements of es (in the order of the set
+ * kinds given) that are not in other; with merge, added to the elements
+ * gathered for each set instead, which become an op of their own every
+ * PLAN_MERGE_MAX elements and at the end of ruleset_full(). */
 static int elems_emit(struct plan *p, bool del, const struct elems *es, const struct elems *other,
 		      enum set_kind k, int owner, const char *id, bool merge)
 {
