@@ -171,7 +171,8 @@ struct manager {
 	sd_event_source *resync_timer;
 	sd_event_source *status_timer;
 	sd_event_source *trim_source;
-	uint64_t status_written_usec;
+	uint64_t status_pending_usec; /* the first change not in the file yet */
+	char status_buf[64 * 1024]; /* write_status()'s stdio buffer */
 	sd_event_source *link_source;
 	int link_fd;
 	/* the host's addresses, read again only after rtnetlink said an
@@ -1406,6 +1407,8 @@ static void write_status(struct manager *m)
 		log_debug("Cannot write %s: %m", tmp);
 		return;
 	}
+	/* 4,000 lines are about 600 kB: in 64 kB writes, not stdio's 4 kB */
+	setvbuf(f, m->status_buf, _IOFBF, sizeof(m->status_buf));
 	fprintf(f, "vifguard-status 1\ndaemon\tpid=%d\ttable=%s\tready=%d\tbackend=%s\n",
 		(int)getpid(), m->pol.table, m->ready,
 		m->xw ? xenwatch_root(m->xw) : "(xenstore unreachable)");
@@ -1431,8 +1434,7 @@ static void status_now(struct manager *m)
 	size_t enforced = 0, rejected = 0;
 
 	write_status(m);
-	if (m->event)
-		sd_event_now(m->event, CLOCK_MONOTONIC, &m->status_written_usec);
+	m->status_pending_usec = 0;
 
 	for (size_t i = 0; i < m->n_entries; i++) {
 		enforced += m->entries[i]->state == ENTRY_ENFORCED;
@@ -1451,31 +1453,31 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* The status file and systemd's STATUS= at once, but at most once per
- * STATUS_DELAY_USEC: rewriting 4,000 lines after each of a burst of events
- * would delay the next ones; the last of a burst is written when due. */
+/* The status file and systemd's STATUS=, once things are quiet: written
+ * STATUS_DELAY_USEC after the last change (rewriting 4,000 lines right after
+ * a change would hold up the event that often follows it: an update after
+ * an add), but at most STATUS_MAX_DELAY_USEC after the first unwritten one
+ * (a long burst still shows progress). */
 #define STATUS_DELAY_USEC (50 * 1000)
+#define STATUS_MAX_DELAY_USEC (1000 * 1000)
 static void notify_status(struct manager *m)
 {
-	int enabled = SD_EVENT_OFF;
-	uint64_t now;
+	uint64_t now, due;
 
 	if (!m->event || sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
 		goto now;
-	if (m->status_timer)
-		sd_event_source_get_enabled(m->status_timer, &enabled);
-	if (enabled != SD_EVENT_OFF)
-		return; /* a write is due anyway */
-	if (now >= m->status_written_usec + STATUS_DELAY_USEC)
-		goto now;
+	if (!m->status_pending_usec)
+		m->status_pending_usec = now;
+	due = now + STATUS_DELAY_USEC;
+	if (due > m->status_pending_usec + STATUS_MAX_DELAY_USEC)
+		due = m->status_pending_usec + STATUS_MAX_DELAY_USEC;
 	if (m->status_timer) {
-		if (sd_event_source_set_time(m->status_timer,
-					     m->status_written_usec + STATUS_DELAY_USEC) >= 0 &&
+		if (sd_event_source_set_time(m->status_timer, due) >= 0 &&
 		    sd_event_source_set_enabled(m->status_timer, SD_EVENT_ONESHOT) >= 0)
 			return;
-	} else if (sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC,
-				     m->status_written_usec + STATUS_DELAY_USEC, 0,
-				     on_status_timer, m) >= 0) {
+	} else if (sd_event_add_time(m->event, &m->status_timer, CLOCK_MONOTONIC, due,
+				     1000 /* us; 0 would let sd-event add 250 ms */, on_status_timer,
+				     m) >= 0) {
 		return;
 	}
 now:
