@@ -95,6 +95,9 @@ say "db01 now configures web01's address in its xenstore entry: vifguard refuses
 xs_vif 5 0 "ip=192.0.2.20 192.0.2.10"
 daemon_wait_log 1 withheld
 grep withheld "$VG_DAEMON_LOG" | sed 's/ {.*//'
+# the status file follows 50 ms after things are quiet
+db01_shows_withheld() { vgctl show db01 2>/dev/null | grep -q withheld; }
+vg_wait_for 3000 db01_shows_withheld || true
 vgctl show db01 || true
 daemon_stop
 say "Done; removing the sandbox"
