@@ -238,6 +238,13 @@ struct manager {
 	size_t n_bad_paths;
 };
 
+/* A plan for our table, its sets sized as configured for tests. */
+static void plan_begin(const struct manager *m, struct plan *p)
+{
+	plan_init(p, m->pol.table);
+	p->set_size_min = m->set_size_min;
+}
+
 static uint64_t mono_us(void)
 {
 	struct timespec ts;
@@ -1575,9 +1582,8 @@ static int write_changes(struct manager *m, const struct vif *const *want)
 
 		struct ruleset_shape sh_old = { 0 }, sh_new = { 0 };
 
-		plan_init(&p, m->pol.table);
+		plan_begin(m, &p);
 		p.no_text = true;
-		p.set_size_min = m->set_size_min;
 		for (size_t i = 0; i < m->n_entries; i++) {
 			struct entry *e = m->entries[i];
 
@@ -1804,9 +1810,8 @@ static int full_sync(struct manager *m, const char *why)
 		struct nfwriter_error err = { .op = -1, .owner = -1 };
 		struct plan p;
 
-		plan_init(&p, m->pol.table);
+		plan_begin(m, &p);
 		p.no_text = true;
-		p.set_size_min = m->set_size_min;
 		p.merge_elems = merge;
 		r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
 		if (r == 0)
@@ -2375,8 +2380,7 @@ int manager_print_ruleset(struct manager *m)
 			vifs[i] = of[i]->effective;
 	}
 	log_rejections(m);
-	plan_init(&p, m->pol.table);
-	p.set_size_min = m->set_size_min;
+	plan_begin(m, &p);
 	r = ruleset_full(&m->pol, vifs, m->n_entries, skip, &p);
 	if (r == 0) {
 		text = ruleset_print(&p);

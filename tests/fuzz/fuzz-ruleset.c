@@ -87,6 +87,17 @@ static bool strs_has(const struct strs *s, const char *x)
 	return s->n && bsearch(&x, s->v, s->n, sizeof(*s->v), cmp) != NULL;
 }
 
+/* The same strings (both sorted by elems_of()). */
+static bool strs_equal(const struct strs *a, const struct strs *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
 static bool parse_vif(char *rec, struct vif *v)
 {
 	const char *f[4] = { 0 };
@@ -153,11 +164,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	elems_of(&del, true, &da);
 	elems_of(&full, false, &eb);
 	/* deletion mirrors addition */
-	if (ea.n != da.n)
+	if (!strs_equal(&ea, &da))
 		abort();
-	for (size_t i = 0; i < ea.n; i++)
-		if (strcmp(ea.v[i], da.v[i]) != 0)
-			abort();
 	/* an update from a to b */
 	ruleset_shape_add(&pol, &sa, &a);
 	ruleset_shape_add(&pol, &sb, &b);
@@ -213,11 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		elems_of(&one, false, &eo);
 		elems_of(&merged, false, &em);
-		if (eo.n != em.n)
+		if (!strs_equal(&eo, &em))
 			abort();
-		for (size_t i = 0; i < eo.n; i++)
-			if (strcmp(eo.v[i], em.v[i]) != 0)
-				abort();
 		for (size_t i = 0; i < merged.n_ops; i++)
 			if (merged.ops[i].obj == PLAN_ELEMS &&
 			    (merged.ops[i].owner != PLAN_OWNER_MERGED || merged.ops[i].n_elems == 0 ||

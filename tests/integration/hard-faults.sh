@@ -478,7 +478,8 @@ daemon_stop
 VG_DAEMON_ENV="VIFGUARD_TEST_SET_SIZE_MIN=4" vg_check "i: daemon starts with small sets" \
 	daemon_start
 settled "i: startup"
-size_before=$(world_host nft list set bridge "$VG_TABLE" ports | awk '$1 == "size" { print $2 }')
+ports_size() { world_host nft list set bridge "$VG_TABLE" ports | awk '$1 == "size" { print $2 }'; }
+size_before=$(ports_size)
 mark=$(log_mark)
 # one vif at a time, each its own event: @ports (sized 32 for the vifs
 # there are) has to grow
@@ -490,9 +491,7 @@ vg_check "i: all 60 added vifs enforced" vif_allows vif99.0 203.0.113.199
 n_full=$(lines_since "$mark" 'Full sync (a set is full)')
 vg_check "i: sets filled up and the table was replaced ($n_full times)" [ "$n_full" -ge 1 ]
 vg_expect_eq "i: no vif blamed for a full set" 0 "$(lines_since "$mark" 'kernel refused')"
-vg_check "i: @ports grew (size $size_before before)" [ \
-	"$(world_host nft list set bridge "$VG_TABLE" ports | awk '$1 == "size" { print $2 }')" \
-	-gt "$size_before" ]
+vg_check "i: @ports grew (size $size_before before)" [ "$(ports_size)" -gt "$size_before" ]
 vg_check "i: vif9.0's legitimate frame passes" passes vif9.0 9 198.51.100.64
 for d in $(seq 40 99); do xs_rm "$BE/$d"; done
 settled "i: the 60 vifs removed"
