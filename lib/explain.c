@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Drop attribution.  The chains of one vif (lib/ruleset.c) are replayed on
+ * Drop attribution.  The chains of one vif (lib/chains.c) are replayed on
  * the logged bytes in rule order; the first rule that drops the frame names
  * it.  Two kernel details decide what a rule sees, and both are copied here:
  *
