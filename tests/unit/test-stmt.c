@@ -42,16 +42,16 @@ static int expr_dump(struct nftnl_expr *e, void *userdata)
 	return 0;
 }
 
-static const uint8_t zero4[4], zero16[16], bcast4[4] = { 255, 255, 255, 255 };
-static const uint8_t snm[16] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
-static const uint8_t mask24[4] = { 255, 255, 255, 0 };
-static const uint8_t mask64[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const uint8_t opt[2] = { PROTO_ND_OPT_TARGET_LL, 1 };
-static const enum stmt_field f_v4[] = { STMT_FIELD_IIFNAME, STMT_FIELD_ETHER_SADDR,
-					STMT_FIELD_IP_SADDR };
-static const enum stmt_field f_net4[] = { STMT_FIELD_IIFNAME, STMT_FIELD_ARP_SPA };
-static const enum stmt_field f_nd[] = { STMT_FIELD_IIFNAME, STMT_FIELD_ND_TARGET };
-static const enum stmt_field f_v6net[] = { STMT_FIELD_IIFNAME, STMT_FIELD_IP6_SADDR };
+static const uint8_t zero4[4], zero16[16], bcast4[4] = {255, 255, 255, 255};
+static const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+static const uint8_t mask24[4] = {255, 255, 255, 0};
+static const uint8_t mask64[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t opt[2] = {PROTO_ND_OPT_TARGET_LL, 1};
+static const enum stmt_field f_v4[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ETHER_SADDR,
+				       STMT_FIELD_IP_SADDR};
+static const enum stmt_field f_net4[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ARP_SPA};
+static const enum stmt_field f_nd[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ND_TARGET};
+static const enum stmt_field f_v6net[] = {STMT_FIELD_IIFNAME, STMT_FIELD_IP6_SADDR};
 
 static void build(int i, struct stmt_rule *r)
 {
@@ -137,148 +137,148 @@ static void build(int i, struct stmt_rule *r)
 static const struct {
 	const char *text, *exprs;
 } cases[] = {
-	{ "ether type arp goto guest-arp",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ immediate reg 0 goto -> guest-arp ]\n" },
-	{ "ether type 0x88cc drop",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000cc88 ]\n"
-	  "[ immediate reg 0 drop ]\n" },
-	{ "iifname != \"vif*\" iifname \"web01\" accept",
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ cmp neq reg 1 0x00666976 ]\n"
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x30626577 0x00000031 ]\n"
-	  "[ immediate reg 0 accept ]\n" },
-	{ "ether type ip meta l4proto != udp iifname . ether saddr . ip saddr @v4 accept",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000008 ]\n"
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp neq reg 1 0x00000011 ]\n"
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ payload load 6b @ link header + 6 => reg 2 ]\n"
-	  "[ payload load 4b @ network header + 12 => reg 14 ]\n"
-	  "[ lookup reg 1 set v4 ]\n"
-	  "[ immediate reg 0 accept ]\n" },
-	{ "meta l4proto 132 meta l4proto 0-255 return",
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000084 ]\n"
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp gte reg 1 0x00000000 ]\n"
-	  "[ cmp lte reg 1 0x000000ff ]\n"
-	  "[ immediate reg 0 return ]\n" },
-	{ "udp sport 547 jump src-ip6",
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000011 ]\n"
-	  "[ payload load 2b @ transport header + 0 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00002302 ]\n"
-	  "[ immediate reg 0 jump -> src-ip6 ]\n" },
-	{ "ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept",
-	  "[ meta load protocol => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000008 ]\n"
-	  "[ payload load 4b @ network header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000000 ]\n"
-	  "[ payload load 4b @ network header + 16 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0xffffffff ]\n"
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000011 ]\n"
-	  "[ payload load 4b @ transport header + 0 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x43004400 ]\n"
-	  "[ immediate reg 0 accept ]\n" },
-	{ "ip6 saddr :: accept",
-	  "[ meta load protocol => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000dd86 ]\n"
-	  "[ payload load 16b @ network header + 8 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
-	  "[ immediate reg 0 accept ]\n" },
-	{ "icmpv6 type nd-neighbor-solicit ip6 daddr ff02::1:ff00:0/104 ip6 nexthdr ipv6-icmp ip6 length 32 @th,192,16 0x0201 goto guest-nd",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000dd86 ]\n"
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000003a ]\n"
-	  "[ payload load 1b @ transport header + 0 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000087 ]\n"
-	  "[ payload load 13b @ network header + 24 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x000002ff 0x00000000 0x01000000 0x000000ff ]\n"
-	  "[ meta load protocol => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000dd86 ]\n"
-	  "[ payload load 3b @ network header + 4 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x003a2000 ]\n"
-	  "[ payload load 2b @ transport header + 24 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000102 ]\n"
-	  "[ immediate reg 0 goto -> guest-nd ]\n" },
-	{ "exthdr frag exists meta l4proto ipv6-icmp icmpv6 type 200",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000dd86 ]\n"
-	  "[ exthdr load ipv6 1b @ 44 + 0 present => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000001 ]\n"
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000003a ]\n"
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000dd86 ]\n"
-	  "[ meta load l4proto => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x0000003a ]\n"
-	  "[ payload load 1b @ transport header + 0 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x000000c8 ]\n" },
-	{ "arp htype != 1 arp ptype != ip arp hlen != 6 arp operation reply arp operation != 1-2 arp saddr ip 255.255.255.255",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ payload load 2b @ network header + 0 => reg 1 ]\n"
-	  "[ cmp neq reg 1 0x00000100 ]\n"
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ payload load 2b @ network header + 2 => reg 1 ]\n"
-	  "[ cmp neq reg 1 0x00000008 ]\n"
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ payload load 1b @ network header + 4 => reg 1 ]\n"
-	  "[ cmp neq reg 1 0x00000006 ]\n"
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ payload load 2b @ network header + 6 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000200 ]\n"
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ payload load 2b @ network header + 6 => reg 1 ]\n"
-	  "[ range neq reg 1 0x00000100 0x00000200 ]\n"
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ payload load 4b @ network header + 14 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0xffffffff ]\n" },
-	{ "ether type arp iifname . arp saddr ip & 255.255.255.0 @v4-24 return",
-	  "[ payload load 2b @ link header + 12 => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00000608 ]\n"
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ payload load 4b @ network header + 14 => reg 2 ]\n"
-	  "[ bitwise reg 2 = ( reg 2 & 0x00ffffff ) ^ 0x00000000 ]\n"
-	  "[ lookup reg 1 set v4-24 ]\n"
-	  "[ immediate reg 0 return ]\n" },
-	{ "iifname . @th,64,128 & 0xffffffffffffffff0000000000000000 != @nd6-64 iifname . ip6 saddr & ffff:ffff:ffff:ffff:: @v6-64",
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ payload load 16b @ transport header + 8 => reg 2 ]\n"
-	  "[ bitwise reg 2 = ( reg 2 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
-	  "[ lookup reg 1 set nd6-64 0x1 ]\n"
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ payload load 16b @ network header + 8 => reg 2 ]\n"
-	  "[ bitwise reg 2 = ( reg 2 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
-	  "[ lookup reg 1 set v6-64 ]\n" },
-	{ "iifname \"vif*\" counter name \"fail-closed\" limit name iifname map @port-limits log prefix \"vifguard\" group 7331 snaplen 256 counter name iifname map @port-counters drop",
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ cmp eq reg 1 0x00666976 ]\n"
-	  "[ objref type 1 name fail-closed ]\n"
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ objref sreg 1 set port-limits ]\n"
-	  "[ log prefix vifguard group 7331 snaplen 256 qthreshold 0 ]\n"
-	  "[ meta load iifname => reg 1 ]\n"
-	  "[ objref sreg 1 set port-counters ]\n"
-	  "[ immediate reg 0 drop ]\n" },
+    {"ether type arp goto guest-arp", "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+				      "[ cmp eq reg 1 0x00000608 ]\n"
+				      "[ immediate reg 0 goto -> guest-arp ]\n"},
+    {"ether type 0x88cc drop", "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+			       "[ cmp eq reg 1 0x0000cc88 ]\n"
+			       "[ immediate reg 0 drop ]\n"},
+    {"iifname != \"vif*\" iifname \"web01\" accept", "[ meta load iifname => reg 1 ]\n"
+						     "[ cmp neq reg 1 0x00666976 ]\n"
+						     "[ meta load iifname => reg 1 ]\n"
+						     "[ cmp eq reg 1 0x30626577 0x00000031 ]\n"
+						     "[ immediate reg 0 accept ]\n"},
+    {"ether type ip meta l4proto != udp iifname . ether saddr . ip saddr @v4 accept",
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000008 ]\n"
+     "[ meta load l4proto => reg 1 ]\n"
+     "[ cmp neq reg 1 0x00000011 ]\n"
+     "[ meta load iifname => reg 1 ]\n"
+     "[ payload load 6b @ link header + 6 => reg 2 ]\n"
+     "[ payload load 4b @ network header + 12 => reg 14 ]\n"
+     "[ lookup reg 1 set v4 ]\n"
+     "[ immediate reg 0 accept ]\n"},
+    {"meta l4proto 132 meta l4proto 0-255 return", "[ meta load l4proto => reg 1 ]\n"
+						   "[ cmp eq reg 1 0x00000084 ]\n"
+						   "[ meta load l4proto => reg 1 ]\n"
+						   "[ cmp gte reg 1 0x00000000 ]\n"
+						   "[ cmp lte reg 1 0x000000ff ]\n"
+						   "[ immediate reg 0 return ]\n"},
+    {"udp sport 547 jump src-ip6", "[ meta load l4proto => reg 1 ]\n"
+				   "[ cmp eq reg 1 0x00000011 ]\n"
+				   "[ payload load 2b @ transport header + 0 => reg 1 ]\n"
+				   "[ cmp eq reg 1 0x00002302 ]\n"
+				   "[ immediate reg 0 jump -> src-ip6 ]\n"},
+    {"ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept",
+     "[ meta load protocol => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000008 ]\n"
+     "[ payload load 4b @ network header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000000 ]\n"
+     "[ payload load 4b @ network header + 16 => reg 1 ]\n"
+     "[ cmp eq reg 1 0xffffffff ]\n"
+     "[ meta load l4proto => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000011 ]\n"
+     "[ payload load 4b @ transport header + 0 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x43004400 ]\n"
+     "[ immediate reg 0 accept ]\n"},
+    {"ip6 saddr :: accept", "[ meta load protocol => reg 1 ]\n"
+			    "[ cmp eq reg 1 0x0000dd86 ]\n"
+			    "[ payload load 16b @ network header + 8 => reg 1 ]\n"
+			    "[ cmp eq reg 1 0x00000000 0x00000000 0x00000000 0x00000000 ]\n"
+			    "[ immediate reg 0 accept ]\n"},
+    {"icmpv6 type nd-neighbor-solicit ip6 daddr ff02::1:ff00:0/104 ip6 nexthdr ipv6-icmp ip6 "
+     "length 32 @th,192,16 0x0201 goto guest-nd",
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000dd86 ]\n"
+     "[ meta load l4proto => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000003a ]\n"
+     "[ payload load 1b @ transport header + 0 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000087 ]\n"
+     "[ payload load 13b @ network header + 24 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x000002ff 0x00000000 0x01000000 0x000000ff ]\n"
+     "[ meta load protocol => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000dd86 ]\n"
+     "[ payload load 3b @ network header + 4 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x003a2000 ]\n"
+     "[ payload load 2b @ transport header + 24 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000102 ]\n"
+     "[ immediate reg 0 goto -> guest-nd ]\n"},
+    {"exthdr frag exists meta l4proto ipv6-icmp icmpv6 type 200",
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000dd86 ]\n"
+     "[ exthdr load ipv6 1b @ 44 + 0 present => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000001 ]\n"
+     "[ meta load l4proto => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000003a ]\n"
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000dd86 ]\n"
+     "[ meta load l4proto => reg 1 ]\n"
+     "[ cmp eq reg 1 0x0000003a ]\n"
+     "[ payload load 1b @ transport header + 0 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x000000c8 ]\n"},
+    {"arp htype != 1 arp ptype != ip arp hlen != 6 arp operation reply arp operation != 1-2 arp "
+     "saddr ip 255.255.255.255",
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ payload load 2b @ network header + 0 => reg 1 ]\n"
+     "[ cmp neq reg 1 0x00000100 ]\n"
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ payload load 2b @ network header + 2 => reg 1 ]\n"
+     "[ cmp neq reg 1 0x00000008 ]\n"
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ payload load 1b @ network header + 4 => reg 1 ]\n"
+     "[ cmp neq reg 1 0x00000006 ]\n"
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ payload load 2b @ network header + 6 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000200 ]\n"
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ payload load 2b @ network header + 6 => reg 1 ]\n"
+     "[ range neq reg 1 0x00000100 0x00000200 ]\n"
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ payload load 4b @ network header + 14 => reg 1 ]\n"
+     "[ cmp eq reg 1 0xffffffff ]\n"},
+    {"ether type arp iifname . arp saddr ip & 255.255.255.0 @v4-24 return",
+     "[ payload load 2b @ link header + 12 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000608 ]\n"
+     "[ meta load iifname => reg 1 ]\n"
+     "[ payload load 4b @ network header + 14 => reg 2 ]\n"
+     "[ bitwise reg 2 = ( reg 2 & 0x00ffffff ) ^ 0x00000000 ]\n"
+     "[ lookup reg 1 set v4-24 ]\n"
+     "[ immediate reg 0 return ]\n"},
+    {"iifname . @th,64,128 & 0xffffffffffffffff0000000000000000 != @nd6-64 iifname . ip6 saddr & "
+     "ffff:ffff:ffff:ffff:: @v6-64",
+     "[ meta load iifname => reg 1 ]\n"
+     "[ payload load 16b @ transport header + 8 => reg 2 ]\n"
+     "[ bitwise reg 2 = ( reg 2 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ 0x00000000 "
+     "0x00000000 0x00000000 0x00000000 ]\n"
+     "[ lookup reg 1 set nd6-64 0x1 ]\n"
+     "[ meta load iifname => reg 1 ]\n"
+     "[ payload load 16b @ network header + 8 => reg 2 ]\n"
+     "[ bitwise reg 2 = ( reg 2 & 0xffffffff 0xffffffff 0x00000000 0x00000000 ) ^ 0x00000000 "
+     "0x00000000 0x00000000 0x00000000 ]\n"
+     "[ lookup reg 1 set v6-64 ]\n"},
+    {"iifname \"vif*\" counter name \"fail-closed\" limit name iifname map @port-limits log prefix "
+     "\"vifguard\" group 7331 snaplen 256 counter name iifname map @port-counters drop",
+     "[ meta load iifname => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00666976 ]\n"
+     "[ objref type 1 name fail-closed ]\n"
+     "[ meta load iifname => reg 1 ]\n"
+     "[ objref sreg 1 set port-limits ]\n"
+     "[ log prefix vifguard group 7331 snaplen 256 qthreshold 0 ]\n"
+     "[ meta load iifname => reg 1 ]\n"
+     "[ objref sreg 1 set port-counters ]\n"
+     "[ immediate reg 0 drop ]\n"},
 };
 
 static void test_cases(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct dump d = { .len = 0 };
+		struct dump d = {.len = 0};
 		struct stmt_rule r;
 		struct plan p;
 
