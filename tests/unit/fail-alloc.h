@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Allocation failure injection for unit tests: link the test with
- * -Wl,--wrap=malloc, and every malloc() in the test and in libvifguard's
- * objects (not in libc or shared libraries) goes through here.  Armed with
+ * -Wl,--wrap=malloc,--wrap=realloc, and every malloc() and realloc() in the
+ * test and in libvifguard's objects (not in libc or shared libraries: not
+ * strdup() or libnftnl's) goes through here.  Armed with
  * fail_alloc_arm(n), the nth call from then on returns NULL.  Looping n from
  * 1 until no call failed walks every allocation failure of a function; under
  * the ASan build a double free or leak on a failure path is then reported.
@@ -15,6 +16,8 @@
 
 void *__real_malloc(size_t size);
 void *__wrap_malloc(size_t size);
+void *__real_realloc(void *p, size_t size);
+void *__wrap_realloc(void *p, size_t size);
 
 static unsigned long fail_alloc_countdown; /* 0: disarmed */
 static bool fail_alloc_is_hit;
@@ -28,7 +31,16 @@ void *__wrap_malloc(size_t size)
 	return __real_malloc(size);
 }
 
-/* Fail the nth malloc() from now (0: none). */
+void *__wrap_realloc(void *p, size_t size)
+{
+	if (fail_alloc_countdown > 0 && --fail_alloc_countdown == 0) {
+		fail_alloc_is_hit = true;
+		return NULL;
+	}
+	return __real_realloc(p, size);
+}
+
+/* Fail the nth malloc() or realloc() from now (0: none). */
 static inline void fail_alloc_arm(unsigned long n)
 {
 	fail_alloc_countdown = n;
