@@ -4,10 +4,11 @@
  * The same frames go through the kernel's bridge and through explain_frame();
  * explain must say "accepted" exactly when the kernel delivered the frame.
  *
- *   vg-explain gen [-s SEED] [-n MUTANTS] [-b BASE] MAC [IPS]
+ *   vg-explain gen [-s SEED] [-n MUTANTS] [-b BASE] [-c CORPUS] MAC [IPS]
  *       frames for the vif with mac MAC and `ip` key IPS (no IPS: no ip key):
- *       typical frames of every kind explain names, then MUTANTS mutations
- *       of them.  One frame a line: "<tag> <hex>".
+ *       typical frames of every kind explain names, the explain fuzzer's
+ *       corpus, then MUTANTS mutations of them all.  One frame a line:
+ *       "<tag> <hex>"; tags count from BASE.
  *   vg-explain send -i IFACE [-g GAP_US] FILE | -M
  *       send FILE's frames (or the end marker) raw on IFACE.
  *   vg-explain recv -i IFACE -t TIMEOUT_MS [-r READY_FILE]
@@ -25,6 +26,7 @@
  * Exit codes: 0 ok, 1 failure (I/O or a disagreement), 2 usage error.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -389,8 +391,8 @@ static void ip4_fix_csum(uint8_t *ip, size_t avail)
 }
 
 /* IPv4 with protocol proto, flags/fragment field frag, and l4 bytes. */
-static void raw_ip4(struct frame *f, const uint8_t mac[6], const char *saddr, uint8_t proto,
-		    uint16_t frag, const void *l4, size_t n)
+static void raw_ip4(struct frame *f, const uint8_t mac[6], const char *saddr, const char *daddr,
+		    uint8_t proto, uint16_t frag, const void *l4, size_t n)
 {
 	uint8_t ip[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto };
 
@@ -398,7 +400,7 @@ static void raw_ip4(struct frame *f, const uint8_t mac[6], const char *saddr, ui
 	put16(ip + 2, (uint16_t)(20 + n));
 	put16(ip + 6, frag);
 	inet_pton(AF_INET, saddr, ip + 12);
-	inet_pton(AF_INET, "192.0.2.254", ip + 16);
+	inet_pton(AF_INET, daddr, ip + 16);
 	ip4_fix_csum(ip, sizeof(ip));
 	add_bytes(f, ip, sizeof(ip));
 	add_bytes(f, l4, n);
@@ -422,7 +424,9 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 {
 	const uint8_t *mac = w->v.mac;
 	const char *a4 = s[2].val, *a6 = s[4].val, *ll = s[6].val;
+	static const char *const G4 = "192.0.2.254";
 	static const uint8_t udp67[8] = { 0, 67, 0, 68, 0, 8, 0, 0 };
+	static const uint8_t udp_dhcp[8] = { 0, 68, 0, 67, 0, 8, 0, 0 };
 	static const uint8_t udp_any[8] = { 0x9c, 0x40, 0, 9, 0, 8, 0, 0 };
 	static const uint8_t tcp[20] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2 };
 	static const uint8_t icmp6_echo[8] = { 128, 0, 0, 0, 0, 1, 0, 1 };
@@ -445,32 +449,35 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 	raw_eth(&f[k++], mac, 0x0806);
 	raw_eth(&f[k++], mac, 0x86dd);
 	/* IPv4: options, fragments, TCP, bad header fields */
-	raw_ip4(&f[k++], mac, a4, 17, 0x2000, udp67, sizeof(udp67));
-	raw_ip4(&f[k++], mac, a4, 17, 0x0010, udp67, sizeof(udp67));
-	raw_ip4(&f[k++], mac, a4, 6, 0, tcp, sizeof(tcp));
-	raw_ip4(&f[k++], mac, a4, 6, 0x0020, tcp, sizeof(tcp));
-	raw_ip4(&f[k++], mac, "0.0.0.0", 17, 0x0008, udp_any, sizeof(udp_any));
-	raw_ip4(&f[k], mac, a4, 17, 0, udp_any, sizeof(udp_any));
+	raw_ip4(&f[k++], mac, a4, G4, 17, 0x2000, udp67, sizeof(udp67));
+	raw_ip4(&f[k++], mac, a4, G4, 17, 0x0010, udp67, sizeof(udp67));
+	raw_ip4(&f[k++], mac, a4, G4, 6, 0, tcp, sizeof(tcp));
+	raw_ip4(&f[k++], mac, a4, G4, 6, 0x0020, tcp, sizeof(tcp));
+	raw_ip4(&f[k++], mac, "0.0.0.0", G4, 17, 0x0008, udp_any, sizeof(udp_any));
+	/* later fragments whose data reads like the DHCP client's ports */
+	raw_ip4(&f[k++], mac, "0.0.0.0", "255.255.255.255", 17, 0x0008, udp_dhcp, 8);
+	raw_ip4(&f[k++], mac, "0.0.0.0", "255.255.255.255", 17, 0x2000, udp_dhcp, 8);
+	raw_ip4(&f[k], mac, a4, G4, 17, 0, udp_any, sizeof(udp_any));
 	f[k].b[14] = 0x46; /* ihl 6: the UDP header's first word is an option */
 	ip4_fix_csum(f[k].b + 14, 24);
 	k++;
-	raw_ip4(&f[k], mac, a4, 17, 0, udp_any, sizeof(udp_any));
+	raw_ip4(&f[k], mac, a4, G4, 17, 0, udp_any, sizeof(udp_any));
 	f[k].b[14] = 0x44; /* ihl 4 */
 	k++;
-	raw_ip4(&f[k], mac, a4, 17, 0, udp_any, sizeof(udp_any));
+	raw_ip4(&f[k], mac, a4, G4, 17, 0, udp_any, sizeof(udp_any));
 	put16(f[k].b + 16, 200); /* total length past the frame */
 	ip4_fix_csum(f[k].b + 14, 20);
 	k++;
-	raw_ip4(&f[k], mac, a4, 17, 0, udp_any, sizeof(udp_any));
+	raw_ip4(&f[k], mac, a4, G4, 17, 0, udp_any, sizeof(udp_any));
 	put16(f[k].b + 16, 12); /* total length shorter than the header */
 	ip4_fix_csum(f[k].b + 14, 20);
 	k++;
-	raw_ip4(&f[k], mac, a4, 17, 0, udp_any, sizeof(udp_any));
+	raw_ip4(&f[k], mac, a4, G4, 17, 0, udp_any, sizeof(udp_any));
 	f[k].b[14] = 0x65; /* IP version 6 under the IPv4 ethertype */
 	k++;
 	/* a long IPv4 frame: the daemon only sees the first 256 bytes of it */
 	memset(b, 0, sizeof(b));
-	raw_ip4(&f[k], mac, a4, 17, 0, udp_any, 8);
+	raw_ip4(&f[k], mac, a4, G4, 17, 0, udp_any, 8);
 	for (int i = 0; i < 8; i++)
 		add_bytes(&f[k], b, sizeof(b));
 	put16(f[k].b + 16, (uint16_t)(f[k].len - 14));
@@ -536,6 +543,64 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 	return k;
 }
 
+static void insert_at(struct frame *f, size_t at, const uint8_t *p, size_t n)
+{
+	if (at > f->len || f->len + n > WIRE_MAX)
+		return;
+	memmove(f->b + at + n, f->b + at, f->len - at);
+	memcpy(f->b + at, p, n);
+	f->len += n;
+}
+
+/*
+ * The explain fuzzer's corpus (tests/fuzz/fuzz-explain.c describes the
+ * bytes): its ethertype choice, VLAN flag, source mac flip and payload, sent
+ * by this vif.  The corpus's own vif and snaplen have no frame to go with.
+ */
+static size_t add_corpus(struct frame *out, size_t max, const char *dir, const uint8_t mac[6])
+{
+	static const uint16_t ctypes[] = { 0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8, 0x9100 };
+	struct dirent **names;
+	size_t k = 0;
+	int n;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		fprintf(stderr, "vg-explain: corpus %s: %m\n", dir);
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		static uint8_t data[WIRE_MAX];
+		char path[4096];
+		struct frame *f = &out[k];
+		size_t len;
+		FILE *in;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		in = names[i]->d_name[0] == '.' || k == max ? NULL : fopen(path, "re");
+		free(names[i]);
+		if (!in)
+			continue;
+		len = fread(data, 1, sizeof(data), in);
+		fclose(in);
+		if (len < 7)
+			memset(data + len, 0, 7 - len);
+		raw_eth(f, mac, data[1] % 8 < 6 ? ctypes[data[1] % 8] : be16(data + 2));
+		if (data[4] & 4)
+			f->b[11] ^= 0x80;
+		if (data[0] & 0x02) {
+			uint8_t tag[4] = { 0x81, 0x00, data[2] & 0x0f, data[3] };
+
+			insert_at(f, 12, tag, sizeof(tag));
+		}
+		if (len > 7)
+			add_bytes(f, data + 7, len - 7);
+		k++;
+	}
+	free(names);
+	return k;
+}
+
 /* ---- gen: mutations ---- */
 
 /* Offset of the network header after any tags, and the type there. */
@@ -552,14 +617,6 @@ static size_t l3_of(const struct frame *f, uint16_t *ret_type)
 	return o + 2;
 }
 
-static void insert_at(struct frame *f, size_t at, const uint8_t *p, size_t n)
-{
-	if (at > f->len || f->len + n > WIRE_MAX)
-		return;
-	memmove(f->b + at + n, f->b + at, f->len - at);
-	memcpy(f->b + at, p, n);
-	f->len += n;
-}
 
 static const uint8_t interesting[] = { 0,  1,  2,   4,	 6,   8,   14,	17,  43,  44,  51,
 				       58, 59, 60,  67,	 68,  128, 131, 133, 134, 135, 136,
@@ -700,14 +757,18 @@ static void mutate(struct frame *f, const uint8_t mac[6])
 static int cmd_gen(int argc, char **argv)
 {
 	unsigned long seed = 1, n_mut = 400, base = 0;
+	const char *corpus = NULL;
 	struct world_vif w;
 	struct subst s[8];
 	struct frames fs = { 0 };
 	size_t n_base;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:n:b:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:b:c:")) != -1) {
 		switch (c) {
+		case 'c':
+			corpus = optarg;
+			break;
 		case 's':
 			seed = strtoul(optarg, NULL, 0);
 			break;
@@ -734,6 +795,8 @@ static int cmd_gen(int argc, char **argv)
 		if (build_template(templates[i], s, &fs.f[fs.n++]) < 0)
 			return EXIT_FAIL;
 	fs.n += add_raw(fs.f + fs.n, FRAMES_MAX - fs.n, &w, s);
+	if (corpus)
+		fs.n += add_corpus(fs.f + fs.n, FRAMES_MAX - MUTANTS_MAX - fs.n, corpus, w.v.mac);
 	n_base = fs.n;
 	for (size_t i = 0; i < n_mut; i++) {
 		struct frame *f = &fs.f[fs.n++];

@@ -26,6 +26,7 @@
 VG_EXPLAIN="${VG_EXPLAIN:-$VG_BUILD_DIR/tests/driver/vg-explain}"
 SEED=${VG_EXPLAIN_SEED:-20261207}
 MUTANTS=${VG_EXPLAIN_MUTANTS:-1200}
+CORPUS=$VG_SOURCE_DIR/tests/fuzz/corpus/fuzz-explain
 # the receiver's bound: the whole pass is a few seconds
 RECV_TIMEOUT_MS=120000
 
@@ -64,7 +65,7 @@ for v in "${VIFS[@]}"; do
 		lines+=("${id%.*} ${id#*.} mac=$mac ip=\"$ips\" bridge=xenbr0")
 		args=("$mac" "$ips")
 	fi
-	"$VG_EXPLAIN" gen -s $((SEED + i)) -n "$MUTANTS" -b $((i * 1000000)) "${args[@]}" \
+	"$VG_EXPLAIN" gen -s $((SEED + i)) -n "$MUTANTS" -b $((i * 1000000)) -c "$CORPUS" "${args[@]}" \
 		>"$T/$port.frames" || vg_failed "gen frames for $port"
 	i=$((i + 1))
 done
