@@ -148,7 +148,7 @@ struct world_vif {
 
 static int vif_load(const char *mac, const char *ips, const char *no_ip, struct world_vif *ret)
 {
-	struct vif_keys k = { .mac = mac, .ip = ips, .vifname = NULL };
+	struct vif_keys k = {.mac = mac, .ip = ips, .vifname = NULL};
 	struct vif_error err;
 	int r;
 
@@ -179,87 +179,87 @@ static int vif_load(const char *mac, const char *ips, const char *no_ip, struct 
  * none); $O is another machine's mac.
  */
 static const char *const templates[] = {
-	/* Ethernet */
-	"ipv4-udp src=$O saddr=$A4 daddr=192.0.2.254",
-	"eth src=$M type=0x88b5",
-	"eth src=$M type=0x88cc payload=0102030405",
-	"eth src=$M type=0x0806",
-	"eth src=$M type=0x0800",
-	"eth src=$M type=0x86dd",
-	"eth src=$M vlan=10 type=0x0800",
-	"ipv4-udp src=$M vlan=10 saddr=$A4 daddr=192.0.2.254",
-	"arp-request src=$M vlan=7 spa=$A4 tpa=192.0.2.254",
-	"ipv4-udp src=$M qinq=20 vlan=10 saddr=$A4 daddr=192.0.2.254",
-	"ipv6-udp src=$M vlan=0 saddr=$A6 daddr=2001:db8::fe",
-	/* ARP */
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254",
-	"arp-reply src=$M spa=$A4 tha=$O tpa=192.0.2.254",
-	"arp-probe src=$M tpa=$A4",
-	"arp-gratuitous src=$M ip=$A4",
-	"arp-gratuitous src=$M ip=$P4",
-	"arp-reply src=$M spa=192.0.2.254 tha=$O tpa=192.0.2.254",
-	"arp-request src=$M spa=192.0.2.254 tpa=192.0.2.9",
-	"arp-gratuitous src=$M ip=192.0.2.254",
-	"arp-request src=$M sha=$O spa=$A4 tpa=192.0.2.254",
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254 op=3",
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254 op=0",
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254 hlen=8",
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254 plen=16",
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254 htype=6",
-	"arp-request src=$M spa=$A4 tpa=192.0.2.254 ptype=0x86dd",
-	"arp-reply src=$M spa=0.0.0.0 tha=$O tpa=192.0.2.254",
-	/* IPv4 */
-	"ipv4-udp src=$M saddr=$A4 daddr=192.0.2.254",
-	"ipv4-icmp src=$M saddr=$A4 daddr=192.0.2.254",
-	"ipv4-udp src=$M saddr=$P4 daddr=192.0.2.254",
-	"ipv4-udp src=$M saddr=198.51.100.16 daddr=192.0.2.254",
-	"ipv4-udp src=$M saddr=192.0.2.254 daddr=192.0.2.1",
-	"ipv4-icmp src=$M saddr=203.0.113.9 daddr=192.0.2.254",
-	"dhcp-discover src=$M",
-	"dhcp-offer src=$M saddr=$A4",
-	"ipv4-udp src=$M saddr=$A4 daddr=192.0.2.254 sport=67 dport=68",
-	"ipv4-udp src=$M saddr=0.0.0.0 daddr=192.0.2.254 sport=68 dport=67",
-	"ipv4-udp src=$M saddr=0.0.0.0 daddr=255.255.255.255 sport=68 dport=68",
-	"ipv4-icmp src=$M saddr=0.0.0.0 daddr=255.255.255.255",
-	/* IPv6 */
-	"ipv6-udp src=$M saddr=$A6 daddr=2001:db8::fe",
-	"ipv6-udp src=$M saddr=$P6 daddr=2001:db8::fe",
-	"ipv6-icmp src=$M saddr=$LL daddr=fe80::1",
-	"ipv6-udp src=$M saddr=$A6 daddr=2001:db8::fe ext=hbh",
-	"ipv6-udp src=$M saddr=$A6 daddr=2001:db8::fe ext=dst",
-	"ipv6-udp src=$M saddr=2001:db8::fe daddr=2001:db8::1",
-	"ipv6-udp src=$M saddr=fe80::1 daddr=2001:db8::fe",
-	"ipv6-udp src=$M saddr=2001:db8:2::77 daddr=2001:db8::fe",
-	"ns src=$M saddr=$A6 target=2001:db8::fe",
-	"ns src=$M saddr=$A6 target=2001:db8::fe sll=none",
-	"ns src=$M saddr=$A6 target=2001:db8::fe sll=$O",
-	"ns src=$M saddr=$LL target=fe80::1",
-	"ns src=$M saddr=2001:db8::fe target=2001:db8::1",
-	"ns src=$M saddr=$A6 target=2001:db8::fe ext=dst",
-	"na src=$M saddr=$A6 target=$A6",
-	"na src=$M saddr=$A6 target=$A6 tll=none",
-	"na src=$M saddr=$LL target=$LL",
-	"na src=$M saddr=$P6 target=$P6",
-	"na src=$M saddr=$A6 target=2001:db8::fe",
-	"na src=$M saddr=$A6 target=2001:db8::fe tll=none",
-	"na src=$M saddr=$A6 target=$A6 tll=$O",
-	"na src=$M saddr=$A6 target=2001:db8::fe ext=hbh",
-	"na src=$M saddr=$A6 target=$A6 ext=dst",
-	"ns src=$M saddr=:: target=$A6",
-	"ns src=$M saddr=:: target=$LL",
-	"ns src=$M saddr=:: target=$A6 nonce=0102030405ff",
-	"ns src=$M saddr=:: target=2001:db8::fe",
-	"ns src=$M saddr=:: target=$A6 sll=$M",
-	"ns src=$M saddr=:: daddr=2001:db8::fe target=$A6",
-	"ns src=$M saddr=:: target=$A6 ext=hbh",
-	"mld-report src=$M",
-	"ipv6-udp src=$M saddr=:: daddr=2001:db8::fe",
-	"ipv6-icmp src=$M saddr=:: daddr=ff02::1",
-	"ra src=$M saddr=$LL prefix=2001:db8:1::/64",
-	"ra src=$M saddr=$LL ext=hbh",
-	"redirect src=$M saddr=$LL daddr=2001:db8::fe target=fe80::1 dest=2001:db8::77",
-	"dhcpv6-solicit src=$M saddr=$LL",
-	"dhcpv6-advertise src=$M saddr=$LL daddr=fe80::1",
+    /* Ethernet */
+    "ipv4-udp src=$O saddr=$A4 daddr=192.0.2.254",
+    "eth src=$M type=0x88b5",
+    "eth src=$M type=0x88cc payload=0102030405",
+    "eth src=$M type=0x0806",
+    "eth src=$M type=0x0800",
+    "eth src=$M type=0x86dd",
+    "eth src=$M vlan=10 type=0x0800",
+    "ipv4-udp src=$M vlan=10 saddr=$A4 daddr=192.0.2.254",
+    "arp-request src=$M vlan=7 spa=$A4 tpa=192.0.2.254",
+    "ipv4-udp src=$M qinq=20 vlan=10 saddr=$A4 daddr=192.0.2.254",
+    "ipv6-udp src=$M vlan=0 saddr=$A6 daddr=2001:db8::fe",
+    /* ARP */
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254",
+    "arp-reply src=$M spa=$A4 tha=$O tpa=192.0.2.254",
+    "arp-probe src=$M tpa=$A4",
+    "arp-gratuitous src=$M ip=$A4",
+    "arp-gratuitous src=$M ip=$P4",
+    "arp-reply src=$M spa=192.0.2.254 tha=$O tpa=192.0.2.254",
+    "arp-request src=$M spa=192.0.2.254 tpa=192.0.2.9",
+    "arp-gratuitous src=$M ip=192.0.2.254",
+    "arp-request src=$M sha=$O spa=$A4 tpa=192.0.2.254",
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254 op=3",
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254 op=0",
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254 hlen=8",
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254 plen=16",
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254 htype=6",
+    "arp-request src=$M spa=$A4 tpa=192.0.2.254 ptype=0x86dd",
+    "arp-reply src=$M spa=0.0.0.0 tha=$O tpa=192.0.2.254",
+    /* IPv4 */
+    "ipv4-udp src=$M saddr=$A4 daddr=192.0.2.254",
+    "ipv4-icmp src=$M saddr=$A4 daddr=192.0.2.254",
+    "ipv4-udp src=$M saddr=$P4 daddr=192.0.2.254",
+    "ipv4-udp src=$M saddr=198.51.100.16 daddr=192.0.2.254",
+    "ipv4-udp src=$M saddr=192.0.2.254 daddr=192.0.2.1",
+    "ipv4-icmp src=$M saddr=203.0.113.9 daddr=192.0.2.254",
+    "dhcp-discover src=$M",
+    "dhcp-offer src=$M saddr=$A4",
+    "ipv4-udp src=$M saddr=$A4 daddr=192.0.2.254 sport=67 dport=68",
+    "ipv4-udp src=$M saddr=0.0.0.0 daddr=192.0.2.254 sport=68 dport=67",
+    "ipv4-udp src=$M saddr=0.0.0.0 daddr=255.255.255.255 sport=68 dport=68",
+    "ipv4-icmp src=$M saddr=0.0.0.0 daddr=255.255.255.255",
+    /* IPv6 */
+    "ipv6-udp src=$M saddr=$A6 daddr=2001:db8::fe",
+    "ipv6-udp src=$M saddr=$P6 daddr=2001:db8::fe",
+    "ipv6-icmp src=$M saddr=$LL daddr=fe80::1",
+    "ipv6-udp src=$M saddr=$A6 daddr=2001:db8::fe ext=hbh",
+    "ipv6-udp src=$M saddr=$A6 daddr=2001:db8::fe ext=dst",
+    "ipv6-udp src=$M saddr=2001:db8::fe daddr=2001:db8::1",
+    "ipv6-udp src=$M saddr=fe80::1 daddr=2001:db8::fe",
+    "ipv6-udp src=$M saddr=2001:db8:2::77 daddr=2001:db8::fe",
+    "ns src=$M saddr=$A6 target=2001:db8::fe",
+    "ns src=$M saddr=$A6 target=2001:db8::fe sll=none",
+    "ns src=$M saddr=$A6 target=2001:db8::fe sll=$O",
+    "ns src=$M saddr=$LL target=fe80::1",
+    "ns src=$M saddr=2001:db8::fe target=2001:db8::1",
+    "ns src=$M saddr=$A6 target=2001:db8::fe ext=dst",
+    "na src=$M saddr=$A6 target=$A6",
+    "na src=$M saddr=$A6 target=$A6 tll=none",
+    "na src=$M saddr=$LL target=$LL",
+    "na src=$M saddr=$P6 target=$P6",
+    "na src=$M saddr=$A6 target=2001:db8::fe",
+    "na src=$M saddr=$A6 target=2001:db8::fe tll=none",
+    "na src=$M saddr=$A6 target=$A6 tll=$O",
+    "na src=$M saddr=$A6 target=2001:db8::fe ext=hbh",
+    "na src=$M saddr=$A6 target=$A6 ext=dst",
+    "ns src=$M saddr=:: target=$A6",
+    "ns src=$M saddr=:: target=$LL",
+    "ns src=$M saddr=:: target=$A6 nonce=0102030405ff",
+    "ns src=$M saddr=:: target=2001:db8::fe",
+    "ns src=$M saddr=:: target=$A6 sll=$M",
+    "ns src=$M saddr=:: daddr=2001:db8::fe target=$A6",
+    "ns src=$M saddr=:: target=$A6 ext=hbh",
+    "mld-report src=$M",
+    "ipv6-udp src=$M saddr=:: daddr=2001:db8::fe",
+    "ipv6-icmp src=$M saddr=:: daddr=ff02::1",
+    "ra src=$M saddr=$LL prefix=2001:db8:1::/64",
+    "ra src=$M saddr=$LL ext=hbh",
+    "redirect src=$M saddr=$LL daddr=2001:db8::fe target=fe80::1 dest=2001:db8::77",
+    "dhcpv6-solicit src=$M saddr=$LL",
+    "dhcpv6-advertise src=$M saddr=$LL daddr=fe80::1",
 };
 
 struct subst {
@@ -291,25 +291,25 @@ static void subst_init(const struct world_vif *w, struct subst s[8])
 {
 	uint8_t ll[16];
 
-	s[0] = (struct subst){ .key = "$M" };
+	s[0] = (struct subst){.key = "$M"};
 	snprintf(s[0].val, sizeof(s[0].val), "%s", w->mac);
-	s[1] = (struct subst){ .key = "$O", .val = "02:00:00:00:0f:01" };
-	s[2] = (struct subst){ .key = "$A4" };
+	s[1] = (struct subst){.key = "$O", .val = "02:00:00:00:0f:01"};
+	s[2] = (struct subst){.key = "$A4"};
 	if (!vif_pick(&w->v, AF_INET, false, s[2].val))
 		snprintf(s[2].val, sizeof(s[2].val), "192.0.2.99");
-	s[3] = (struct subst){ .key = "$P4" };
+	s[3] = (struct subst){.key = "$P4"};
 	if (!vif_pick(&w->v, AF_INET, true, s[3].val))
 		snprintf(s[3].val, sizeof(s[3].val), "198.51.100.77");
-	s[4] = (struct subst){ .key = "$A6" };
+	s[4] = (struct subst){.key = "$A6"};
 	if (!vif_pick(&w->v, AF_INET6, false, s[4].val))
 		snprintf(s[4].val, sizeof(s[4].val), "2001:db8::99");
-	s[5] = (struct subst){ .key = "$P6" };
+	s[5] = (struct subst){.key = "$P6"};
 	if (!vif_pick(&w->v, AF_INET6, true, s[5].val))
 		snprintf(s[5].val, sizeof(s[5].val), "2001:db8:5::77");
-	s[6] = (struct subst){ .key = "$LL" };
+	s[6] = (struct subst){.key = "$LL"};
 	vif_mac_to_eui64_ll(w->v.mac, ll);
 	inet_ntop(AF_INET6, ll, s[6].val, sizeof(s[6].val));
-	s[7] = (struct subst){ .key = NULL };
+	s[7] = (struct subst){.key = NULL};
 }
 
 static int build_template(const char *tmpl, const struct subst *s, struct frame *ret)
@@ -394,7 +394,7 @@ static void ip4_fix_csum(uint8_t *ip, size_t avail)
 static void raw_ip4(struct frame *f, const uint8_t mac[6], const char *saddr, const char *daddr,
 		    uint8_t proto, uint16_t frag, const void *l4, size_t n)
 {
-	uint8_t ip[20] = { 0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto };
+	uint8_t ip[20] = {0x45, 0, 0, 0, 0x12, 0x34, 0, 0, 64, proto};
 
 	raw_eth(f, mac, 0x0800);
 	put16(ip + 2, (uint16_t)(20 + n));
@@ -410,7 +410,7 @@ static void raw_ip4(struct frame *f, const uint8_t mac[6], const char *saddr, co
 static void raw_ip6(struct frame *f, const uint8_t mac[6], const char *saddr, const char *daddr,
 		    uint8_t nh, const void *rest, size_t n)
 {
-	uint8_t ip[40] = { 0x60, 0, 0, 0, 0, 0, nh, 64 };
+	uint8_t ip[40] = {0x60, 0, 0, 0, 0, 0, nh, 64};
 
 	raw_eth(f, mac, 0x86dd);
 	put16(ip + 4, (uint16_t)n);
@@ -425,14 +425,14 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 	const uint8_t *mac = w->v.mac;
 	const char *a4 = s[2].val, *a6 = s[4].val, *ll = s[6].val;
 	static const char *const G4 = "192.0.2.254";
-	static const uint8_t udp67[8] = { 0, 67, 0, 68, 0, 8, 0, 0 };
-	static const uint8_t udp_dhcp[8] = { 0, 68, 0, 67, 0, 8, 0, 0 };
-	static const uint8_t udp_any[8] = { 0x9c, 0x40, 0, 9, 0, 8, 0, 0 };
-	static const uint8_t tcp[20] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2 };
-	static const uint8_t icmp6_echo[8] = { 128, 0, 0, 0, 0, 1, 0, 1 };
-	static const uint8_t icmp6_ra[16] = { 134, 0, 0, 0, 64 };
-	static const uint8_t icmp6_na[24] = { 136, 0, 0, 0, 0x20 };
-	static const uint8_t llc_stp[38] = { 0x42, 0x42, 0x03 };
+	static const uint8_t udp67[8] = {0, 67, 0, 68, 0, 8, 0, 0};
+	static const uint8_t udp_dhcp[8] = {0, 68, 0, 67, 0, 8, 0, 0};
+	static const uint8_t udp_any[8] = {0x9c, 0x40, 0, 9, 0, 8, 0, 0};
+	static const uint8_t tcp[20] = {0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2};
+	static const uint8_t icmp6_echo[8] = {128, 0, 0, 0, 0, 1, 0, 1};
+	static const uint8_t icmp6_ra[16] = {134, 0, 0, 0, 64};
+	static const uint8_t icmp6_na[24] = {136, 0, 0, 0, 0x20};
+	static const uint8_t llc_stp[38] = {0x42, 0x42, 0x03};
 	struct frame *f = out;
 	size_t k = 0;
 	uint8_t b[64];
@@ -444,7 +444,7 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 	add_bytes(&f[k++], udp_any, sizeof(udp_any));
 	/* QinQ with the old 0x9100 tag, and a bare 14-byte header of each type */
 	raw_eth(&f[k], mac, 0x9100);
-	add_bytes(&f[k++], (const uint8_t[]){ 0, 5, 0x08, 0x00 }, 4);
+	add_bytes(&f[k++], (const uint8_t[]){0, 5, 0x08, 0x00}, 4);
 	raw_eth(&f[k++], mac, 0x0800);
 	raw_eth(&f[k++], mac, 0x0806);
 	raw_eth(&f[k++], mac, 0x86dd);
@@ -486,16 +486,16 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 	k++;
 	/* IPv6 extension headers: fragment, AH, routing, none */
 	{
-		uint8_t frag_first[16] = { 58, 0, 0, 1, 0, 0, 0, 7 };
-		uint8_t frag_later[16] = { 58, 0, 0, 0x10, 0, 0, 0, 7 };
-		uint8_t frag_udp[16] = { 17, 0, 0, 1, 0, 0, 0, 7, 0x02, 0x23, 0x02, 0x22, 0, 8 };
-		uint8_t frag_atomic[16] = { 17, 0, 0, 0, 0, 0, 0, 7, 0x9c, 0x40, 0, 9, 0, 8 };
-		uint8_t ah[24] = { 58, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1 };
-		uint8_t ah_udp[20] = { 17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x9c, 0x40, 0, 9, 0, 8 };
-		uint8_t rh_ra[24] = { 58, 0, 4, 0, 0, 0, 0, 0, 134, 0, 0, 0, 64 };
-		uint8_t hbh_frag_icmp[24] = { 44, 0, 1, 4, 0, 0, 0, 0, 58, 0, 0, 0, 0, 0, 0, 9,
-					      128, 0, 0, 0, 0, 1, 0, 1 };
-		uint8_t hbh_long[8] = { 17, 4, 1, 4 }; /* says 40 bytes, has 8 */
+		uint8_t frag_first[16] = {58, 0, 0, 1, 0, 0, 0, 7};
+		uint8_t frag_later[16] = {58, 0, 0, 0x10, 0, 0, 0, 7};
+		uint8_t frag_udp[16] = {17, 0, 0, 1, 0, 0, 0, 7, 0x02, 0x23, 0x02, 0x22, 0, 8};
+		uint8_t frag_atomic[16] = {17, 0, 0, 0, 0, 0, 0, 7, 0x9c, 0x40, 0, 9, 0, 8};
+		uint8_t ah[24] = {58, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+		uint8_t ah_udp[20] = {17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0x9c, 0x40, 0, 9, 0, 8};
+		uint8_t rh_ra[24] = {58, 0, 4, 0, 0, 0, 0, 0, 134, 0, 0, 0, 64};
+		uint8_t hbh_frag_icmp[24] = {44, 0, 1, 4, 0,   0, 0, 0, 58, 0, 0, 0,
+					     0,	 0, 0, 9, 128, 0, 0, 0, 0,  1, 0, 1};
+		uint8_t hbh_long[8] = {17, 4, 1, 4}; /* says 40 bytes, has 8 */
 
 		memcpy(frag_first + 8, icmp6_echo, 8);
 		memcpy(frag_later + 8, icmp6_echo, 8);
@@ -521,7 +521,7 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 
 			memcpy(na, icmp6_na, 24);
 			memcpy(na + 8, b, 16);
-			memcpy(na + 24, (const uint8_t[]){ 14, 1, 1, 2, 3, 4, 5, 6 }, 8);
+			memcpy(na + 24, (const uint8_t[]){14, 1, 1, 2, 3, 4, 5, 6}, 8);
 			raw_ip6(&f[k++], mac, a6, "2001:db8::fe", 58, na, sizeof(na));
 			/* ip6 length 32 but 24 bytes there */
 			raw_ip6(&f[k], mac, a6, "2001:db8::fe", 58, na, 24);
@@ -536,10 +536,8 @@ static size_t add_raw(struct frame *out, size_t n, const struct world_vif *w, co
 		f[k].len = 14 + 30;
 		k++;
 	}
-	for (size_t i = 0; i < k; i++)
-		if (out[i].len < 14)
-			abort();
-	(void)n;
+	if (k > n)
+		abort();
 	return k;
 }
 
@@ -559,7 +557,7 @@ static void insert_at(struct frame *f, size_t at, const uint8_t *p, size_t n)
  */
 static size_t add_corpus(struct frame *out, size_t max, const char *dir, const uint8_t mac[6])
 {
-	static const uint16_t ctypes[] = { 0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8, 0x9100 };
+	static const uint16_t ctypes[] = {0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8, 0x9100};
 	struct dirent **names;
 	size_t k = 0;
 	int n;
@@ -589,7 +587,7 @@ static size_t add_corpus(struct frame *out, size_t max, const char *dir, const u
 		if (data[4] & 4)
 			f->b[11] ^= 0x80;
 		if (data[0] & 0x02) {
-			uint8_t tag[4] = { 0x81, 0x00, data[2] & 0x0f, data[3] };
+			uint8_t tag[4] = {0x81, 0x00, data[2] & 0x0f, data[3]};
 
 			insert_at(f, 12, tag, sizeof(tag));
 		}
@@ -617,12 +615,11 @@ static size_t l3_of(const struct frame *f, uint16_t *ret_type)
 	return o + 2;
 }
 
-
-static const uint8_t interesting[] = { 0,  1,  2,   4,	 6,   8,   14,	17,  43,  44,  51,
-				       58, 59, 60,  67,	 68,  128, 131, 133, 134, 135, 136,
-				       137, 143, 0x80, 0xff, 0x40, 0x45, 0x60, 0x22, 0x23 };
-static const uint16_t types[] = { 0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8, 0x9100,
-				  0x0026, 0x05dc, 0x0600, 0x88b5, 0x8035, 0x88cc };
+static const uint8_t interesting[] = {0,   1,	2,    4,    6,	  8,	14,   17,   43,	 44,  51,
+				      58,  59,	60,   67,   68,	  128,	131,  133,  134, 135, 136,
+				      137, 143, 0x80, 0xff, 0x40, 0x45, 0x60, 0x22, 0x23};
+static const uint16_t types[] = {0x0800, 0x0806, 0x86dd, 0x8100, 0x88a8, 0x9100,
+				 0x0026, 0x05dc, 0x0600, 0x88b5, 0x8035, 0x88cc};
 
 static void mutate(struct frame *f, const uint8_t mac[6])
 {
@@ -648,7 +645,8 @@ static void mutate(struct frame *f, const uint8_t mac[6])
 		break;
 	case 4: /* IPv4 fragment field */
 		if (type == 0x0800 && avail >= 20) {
-			put16(ip + 6, (uint16_t)(rnd(2) ? 0x2000 : 0) | (uint16_t)(rnd(3) ? 0 : 1 + rnd(64)));
+			put16(ip + 6, (uint16_t)(rnd(2) ? 0x2000 : 0) |
+					  (uint16_t)(rnd(3) ? 0 : 1 + rnd(64)));
 			ip4_fix_csum(ip, avail);
 		}
 		break;
@@ -668,14 +666,15 @@ static void mutate(struct frame *f, const uint8_t mac[6])
 		break;
 	case 7: /* an IPv6 extension header in front of the rest */
 		if (type == 0x86dd && avail >= 40) {
-			static const uint8_t ext[] = { 0, 43, 44, 51, 60 };
+			static const uint8_t ext[] = {0, 43, 44, 51, 60};
 			uint8_t nh = ext[rnd(sizeof(ext))];
 			size_t n = 8;
 
 			memset(b, 0, sizeof(b));
 			b[0] = ip[6];
 			if (nh == 44) {
-				put16(b + 2, (uint16_t)(rnd(2) ? 1 : 0) | (uint16_t)(rnd(2) ? 8 * (1 + rnd(8)) : 0));
+				put16(b + 2, (uint16_t)(rnd(2) ? 1 : 0) |
+						 (uint16_t)(rnd(2) ? 8 * (1 + rnd(8)) : 0));
 				b[7] = 9;
 			} else if (nh == 51) {
 				b[1] = (uint8_t)(rnd(2) ? 1 : 4);
@@ -704,18 +703,21 @@ static void mutate(struct frame *f, const uint8_t mac[6])
 		put16(b + 2, (uint16_t)rnd(4096));
 		insert_at(f, 12, b, 4);
 		break;
-	case 11: /* another source mac: a near miss or another guest's */
+	case 11: /* another source mac: one bit off, or (rarely) a multicast one */
 		memcpy(f->b + 6, mac, 6);
-		f->b[6 + 5 - rnd(2) * 4] ^= (uint8_t)(1 + rnd(255) * (rnd(2) ? 0 : 1)) & 0xfe;
+		if (rnd(8))
+			f->b[7 + rnd(5)] ^= (uint8_t)(1u << rnd(8));
+		else
+			f->b[6] |= 0x01;
 		break;
-	case 12: /* ICMPv6 type, wherever the transport header is */
+	case 12: /* an ICMPv6 type or ND option type: the byte at 40 + 8k */
 		if (type == 0x86dd && avail > 40)
 			ip[40 + rnd((uint32_t)(avail - 40 < 24 ? avail - 40 : 24)) / 8 * 8] =
-				interesting[rnd(sizeof(interesting))];
+			    interesting[rnd(sizeof(interesting))];
 		break;
 	case 13: /* UDP ports 67/68/546/547 */
 		if ((type == 0x0800 && avail >= 28) || (type == 0x86dd && avail >= 48)) {
-			static const uint16_t ports[] = { 67, 68, 546, 547, 9 };
+			static const uint16_t ports[] = {67, 68, 546, 547, 9};
 			size_t th = type == 0x0800 ? (size_t)(ip[0] & 0xf) * 4 : 40;
 
 			if (th + 4 <= avail)
@@ -760,7 +762,7 @@ static int cmd_gen(int argc, char **argv)
 	const char *corpus = NULL;
 	struct world_vif w;
 	struct subst s[8];
-	struct frames fs = { 0 };
+	struct frames fs = {0};
 	size_t n_base;
 	int c;
 
@@ -873,8 +875,8 @@ static int ifindex_of(const char *ifname)
 
 static int send_one(int fd, int ifindex, const struct frame *f)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
-	const struct timespec wait = { 0, 1000000 };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6};
+	const struct timespec wait = {0, 1000000};
 
 	memcpy(sll.sll_addr, f->b, 6);
 	for (int i = 0; i < SEND_RETRIES; i++) {
@@ -894,7 +896,7 @@ static int cmd_send(int argc, char **argv)
 	const char *ifname = NULL;
 	unsigned long gap_us = 0;
 	bool is_marker = false;
-	struct frames fs = { 0 };
+	struct frames fs = {0};
 	int c, fd, ifindex, r = 0;
 
 	while ((c = getopt(argc, argv, "i:g:M")) != -1) {
@@ -922,7 +924,7 @@ static int cmd_send(int argc, char **argv)
 
 		fs.f = &m;
 		fs.n = 1;
-		memcpy(m.b + 6, (const uint8_t[]){ 0x02, 0, 0, 0, 0x0e, 0x0d }, 6);
+		memcpy(m.b + 6, (const uint8_t[]){0x02, 0, 0, 0, 0x0e, 0x0d}, 6);
 		put16(m.b + 12, 0x88b5);
 		m.len = 60;
 		tag_set(&m, TAG_MARKER);
@@ -938,7 +940,7 @@ static int cmd_send(int argc, char **argv)
 	for (size_t i = 0; r == 0 && i < fs.n; i++) {
 		r = send_one(fd, ifindex, &fs.f[i]);
 		if (gap_us) {
-			const struct timespec t = { 0, (long)gap_us * 1000 };
+			const struct timespec t = {0, (long)gap_us * 1000};
 
 			nanosleep(&t, NULL);
 		}
@@ -985,11 +987,11 @@ static int cmd_recv(int argc, char **argv)
 	static uint8_t rx[VLAN_HLEN + 65536];
 	const char *ifname = NULL, *ready = NULL;
 	unsigned long timeout_ms = 0, n_frames = 0;
-	struct timespec t0, t_marker = { 0 };
+	struct timespec t0, t_marker = {0};
 	bool has_marker = false;
 	int one = 1, rcvbuf = RCVBUF_BYTES, c, fd, ifindex;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	struct tpacket_stats st = { 0 };
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	struct tpacket_stats st = {0};
 	socklen_t st_len = sizeof(st);
 
 	while ((c = getopt(argc, argv, "i:t:r:")) != -1) {
@@ -1046,14 +1048,17 @@ static int cmd_recv(int argc, char **argv)
 			char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 		} ctl;
 		struct sockaddr_ll from;
-		struct iovec iov = { .iov_base = rx + VLAN_HLEN, .iov_len = sizeof(rx) - VLAN_HLEN };
-		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
-				      .msg_iov = &iov, .msg_iovlen = 1,
-				      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct iovec iov = {.iov_base = rx + VLAN_HLEN, .iov_len = sizeof(rx) - VLAN_HLEN};
+		struct msghdr msg = {.msg_name = &from,
+				     .msg_namelen = sizeof(from),
+				     .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof(ctl.buf)};
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		const struct tpacket_auxdata *aux = NULL;
-		long left = has_marker ? GRACE_MS - ms_since(&t_marker)
-				       : (long)timeout_ms - ms_since(&t0);
+		long left =
+		    has_marker ? GRACE_MS - ms_since(&t_marker) : (long)timeout_ms - ms_since(&t0);
 		const uint8_t *frame;
 		uint32_t tag;
 		size_t len;
@@ -1147,8 +1152,8 @@ static void nflog_view(const struct frame *fr, struct explain_frame *ret)
  */
 static const char *known_difference(const struct explain_frame *full, bool is_cut_check)
 {
-	static const uint8_t bcast[4] = { 255, 255, 255, 255 };
-	static const uint8_t zero[4] = { 0 };
+	static const uint8_t bcast[4] = {255, 255, 255, 255};
+	static const uint8_t zero[4] = {0};
 	const uint8_t *p = full->payload;
 	uint16_t type = be16(full->hw + 12);
 	size_t hlen, tot;
@@ -1209,8 +1214,8 @@ static int compare(const struct frame *fr, const struct explain_frame *full,
 	if ((e->reason == EXPLAIN_REASON_NONE) == is_delivered)
 		return 0;
 	known = known_difference(full, is_cut_check);
-	printf("%s frame %u%s: kernel %s, explain %s: %s\n", known ? "KNOWN" : "DISAGREE",
-	       fr->tag, is_cut_check ? " cut to 256 bytes" : "",
+	printf("%s frame %u%s: kernel %s, explain %s: %s\n", known ? "KNOWN" : "DISAGREE", fr->tag,
+	       is_cut_check ? " cut to 256 bytes" : "",
 	       is_delivered ? "delivered it" : "dropped it", explain_reason_to_string(e->reason),
 	       e->what);
 	if (known)
@@ -1229,7 +1234,7 @@ struct seen {
 
 static int seen_load(const char *path, const struct frames *sent, struct seen *ret)
 {
-	struct frames got = { 0 };
+	struct frames got = {0};
 	uint32_t lo = UINT32_MAX, hi = 0;
 	int r;
 
@@ -1264,10 +1269,10 @@ static int cmd_judge(int argc, char **argv)
 	const char *no_ip = NULL, *sent_path = NULL, *off_path = NULL, *on_path = NULL;
 	unsigned long n_judged = 0, n_off = 0, n_disagree = 0, n_delivered = 0, n_cut = 0;
 	unsigned long n_known = 0;
-	unsigned long by_reason[_EXPLAIN_REASON_MAX][2] = { { 0 } };
-	unsigned long off_by_reason[_EXPLAIN_REASON_MAX] = { 0 };
-	struct seen off = { 0 }, on = { 0 };
-	struct frames sent = { 0 };
+	unsigned long by_reason[_EXPLAIN_REASON_MAX][2] = {{0}};
+	unsigned long off_by_reason[_EXPLAIN_REASON_MAX] = {0};
+	struct seen off = {0}, on = {0};
+	struct frames sent = {0};
 	struct world_vif w;
 	int c;
 
@@ -1313,6 +1318,10 @@ static int cmd_judge(int argc, char **argv)
 			/* the bridge never forwards it: nothing to judge */
 			n_off++;
 			off_by_reason[e.reason]++;
+			printf("UNFORWARDED frame %u: explain %s: %s\n  frame ", fr->tag,
+			       explain_reason_to_string(e.reason), e.what);
+			hex_print(stdout, fr->b, fr->len);
+			putchar('\n');
 			if (is_delivered)
 				printf("NOTE frame %u delivered with rules but not without\n",
 				       fr->tag);
