@@ -363,7 +363,9 @@ static void add_bytes(struct frame *f, const void *p, size_t n)
 {
 	if (f->len + n > sizeof(f->b))
 		n = sizeof(f->b) - f->len;
-	memcpy(f->b + f->len, p, n);
+	/* memcpy() from NULL is undefined even for 0 bytes */
+	if (n)
+		memcpy(f->b + f->len, p, n);
 	f->len += n;
 }
 
