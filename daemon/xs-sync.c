@@ -11,6 +11,7 @@
 #include "vif-path.h"
 #include "xenwatch.h"
 #include "xs-bulk.h"
+#include "xs-names.h"
 #include "xs-sync.h"
 
 /* More dirty entries than this are read through a pipelined connection of
@@ -19,16 +20,6 @@
 #define BULK_SLICE 256
 #define READ_RETRY_MIN_MS 100u
 #define READ_RETRY_MAX_MS 30000u
-
-/* The devices of one domain: for its name watch. */
-struct xs_domain {
-	char key[12];
-	uint32_t domid;
-	uint32_t *devids;
-	size_t n, cap;
-	bool watched;
-	bool initial_pending; /* its watch's first event says nothing new */
-};
 
 struct xs_sync {
 	sd_event *ev;
@@ -39,7 +30,6 @@ struct xs_sync {
 	sd_event_source *liveness_source;
 	sd_event_source *reconnect_timer;
 	sd_event_source *retry_timer;
-	sd_event_source *names_source;
 	unsigned int reconnect_delay_ms;
 	/* a few changed vifs are read through this xs-bulk connection, kept
 	 * open and in transaction mode (4 round trips for all of them instead
@@ -48,12 +38,10 @@ struct xs_sync {
 	bool xsb_off;
 	bool rescan;
 	const char *full_sync_why;
-	struct strmap domains; /* domid -> struct xs_domain */
-	uint32_t *unwatched;   /* domids whose name watch is to be set */
-	size_t n_unwatched;
-	struct {
+	struct xs_names names; /* the domains' name watches */
+	struct xs_retry {
 		uint32_t domid, devid;
-	} * retries; /* unreadable devices */
+	} *retries; /* unreadable devices */
 	size_t n_retries;
 	char bad_paths[16][96]; /* malformed directory names already reported */
 	size_t n_bad_paths;
@@ -77,128 +65,10 @@ static void text_set(char **slot, const char *v)
 	*slot = v && v[0] ? strdup(v) : NULL;
 }
 
-/* ---- domains and their name watches ---- */
-
-static struct xs_domain *domain_get(struct xs_sync *x, uint32_t domid, bool add)
-{
-	char key[12];
-	struct xs_domain *d;
-	void **v;
-	int added;
-
-	snprintf(key, sizeof(key), "%u", domid);
-	v = strmap_get(&x->domains, key);
-	if (v || !add)
-		return v ? *v : NULL;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	snprintf(d->key, sizeof(d->key), "%u", domid);
-	d->domid = domid;
-	v = strmap_put(&x->domains, d->key, &added);
-	if (!v) {
-		free(d);
-		return NULL;
-	}
-	*v = d;
-	/* watched later, at idle priority (xs_sync_watch_names) */
-	if (x->xw) {
-		uint32_t *u = realloc(x->unwatched, (x->n_unwatched + 1) * sizeof(*u));
-
-		if (u) {
-			x->unwatched = u;
-			x->unwatched[x->n_unwatched++] = domid;
-		}
-	}
-	return d;
-}
-
-static void domain_free(struct xs_sync *x, struct xs_domain *d)
-{
-	if (d->watched && x->xw)
-		xenwatch_watch_name(x->xw, d->domid, false);
-	strmap_del(&x->domains, d->key);
-	free(d->devids);
-	free(d);
-}
-
-/* e is present (in) or gone (!in): count it in its domain. */
-static void domain_track(struct xs_sync *x, struct vif_entry *e, bool in)
-{
-	struct xs_domain *d;
-
-	if (e->xs.in_domain == in)
-		return;
-	d = domain_get(x, e->domid, in);
-	if (!d)
-		return; /* out of memory: no rename is seen for it */
-	if (in) {
-		if (d->n == d->cap) {
-			size_t cap = d->cap ? 2 * d->cap : 2;
-			uint32_t *v = realloc(d->devids, cap * sizeof(*v));
-
-			if (!v)
-				return;
-			d->devids = v;
-			d->cap = cap;
-		}
-		d->devids[d->n++] = e->devid;
-	} else {
-		for (size_t i = 0; i < d->n; i++)
-			if (d->devids[i] == e->devid) {
-				d->devids[i] = d->devids[--d->n];
-				break;
-			}
-		if (d->n == 0)
-			domain_free(x, d);
-	}
-	e->xs.in_domain = in;
-}
-
-static void domains_forget(struct xs_sync *x)
-{
-	for (size_t i = 0; i < x->domains.cap; i++) {
-		struct xs_domain *d = x->domains.slots[i].key ? x->domains.slots[i].value : NULL;
-
-		if (d) {
-			free(d->devids);
-			free(d);
-		}
-	}
-	strmap_done(&x->domains);
-	for (size_t i = 0; i < x->t->n; i++)
-		x->t->entries[i]->xs.in_domain = false;
-	x->n_unwatched = 0;
-}
-
-static int on_names(sd_event_source *s, void *userdata)
-{
-	struct xs_sync *x = userdata;
-
-	/* a slice per dispatch: xenstore events keep their turn */
-	for (int k = 0; k < 64 && x->n_unwatched > 0 && x->xw; k++) {
-		struct xs_domain *d = domain_get(x, x->unwatched[--x->n_unwatched], false);
-
-		if (!d || d->watched)
-			continue;
-		if (xenwatch_watch_name(x->xw, d->domid, true) == 0)
-			d->watched = d->initial_pending = true;
-	}
-	if (x->n_unwatched == 0)
-		sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	return 0;
-}
-
 void xs_sync_watch_names(struct xs_sync *x)
 {
-	if (!x->ev || x->n_unwatched == 0)
-		return;
-	if (!x->names_source) {
-		if (sd_event_add_defer(x->ev, &x->names_source, on_names, x) < 0)
-			return;
-		sd_event_source_set_priority(x->names_source, SD_EVENT_PRIORITY_IDLE);
-	}
-	sd_event_source_set_enabled(x->names_source, SD_EVENT_ON);
+	if (x->ev)
+		xs_names_watch_later(&x->names, x->ev);
 }
 
 /* ---- watch events ---- */
@@ -218,24 +88,6 @@ static void mark_dirty(struct xs_sync *x, struct vif_entry *e)
 	vif_table_list_add(x->t, VIF_LIST_DIRTY, e);
 }
 
-static void on_name_path(struct xs_sync *x, uint32_t domid)
-{
-	struct xs_domain *d = domain_get(x, domid, false);
-
-	if (!d)
-		return;
-	if (d->initial_pending) {
-		d->initial_pending = false;
-		return;
-	}
-	for (size_t i = 0; i < d->n; i++) {
-		struct vif_entry *e = vif_table_find(x->t, domid, d->devids[i]);
-
-		if (e)
-			mark_dirty(x, e);
-	}
-}
-
 static void on_xs_path(const char *path, void *userdata)
 {
 	struct xs_sync *x = userdata;
@@ -246,7 +98,7 @@ static void on_xs_path(const char *path, void *userdata)
 	int r;
 
 	if (xenwatch_name_path_domid(path, &domid) == 0) {
-		on_name_path(x, domid);
+		xs_names_on_event(&x->names, x->t, domid);
 		return;
 	}
 	r = vif_path_parse(xenwatch_backend_domid(x->xw), path, &p, &err);
@@ -404,11 +256,11 @@ static void take_keys(struct xs_sync *x, struct vif_entry *e, const struct xenwa
 	if (!exists) {
 		e->xs.present = false;
 		e->xs.valid = false;
-		domain_track(x, e, false);
+		xs_names_track(&x->names, e, false);
 		return;
 	}
 	e->xs.present = true;
-	domain_track(x, e, true);
+	xs_names_track(&x->names, e, true);
 	snprintf(e->xs.domain_name, sizeof(e->xs.domain_name), "%s", domain_name);
 	xenwatch_keys_view(keys, &view);
 	e->xs.custom_name = view.vifname && vif_ifname_check("vifname", view.vifname, NULL) == 0;
@@ -744,6 +596,7 @@ static void detach(struct xs_sync *x)
 	x->source = sd_event_source_disable_unref(x->source);
 	x->liveness_source = sd_event_source_disable_unref(x->liveness_source);
 	x->xw = xenwatch_free(x->xw);
+	x->names.xw = NULL;
 	x->xsb = xs_bulk_free(x->xsb);
 }
 
@@ -772,7 +625,7 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	}
 	log_notice("Reconnected to xenstore; resyncing");
 	/* a new connection has no name watches: set them again */
-	domains_forget(x);
+	xs_names_reset(&x->names, x->t, x->xw);
 	x->rescan = true;
 	x->full_sync_why = "xenstore reconnected";
 	return 0;
@@ -821,6 +674,8 @@ int xs_sync_new(sd_event *ev, const struct policy *pol, struct vif_table *t, str
 		free(x);
 		return r;
 	}
+	x->names = XS_NAMES_INIT;
+	x->names.xw = x->xw;
 	x->rescan = true;
 	*ret = x;
 	return 0;
@@ -833,9 +688,7 @@ struct xs_sync *xs_sync_free(struct xs_sync *x)
 	detach(x);
 	sd_event_source_disable_unref(x->reconnect_timer);
 	sd_event_source_disable_unref(x->retry_timer);
-	sd_event_source_disable_unref(x->names_source);
-	domains_forget(x);
-	free(x->unwatched);
+	xs_names_done(&x->names);
 	free(x->retries);
 	free(x);
 	return NULL;
