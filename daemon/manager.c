@@ -159,8 +159,8 @@ static void log_full_sync(struct manager *m, const char *why, const struct sync_
 /* Decide every vif and replace the whole table. */
 static int full_sync(struct manager *m, const char *why, struct sync_clock *c)
 {
-	struct enforce_full_result res;
-	struct decision d;
+	struct enforce_full_result res = { 0 };
+	struct decision d = { 0 };
 	int r;
 
 	r = decide_all(m->decide, &m->table, &d);
@@ -215,7 +215,7 @@ static int reconcile(struct manager *m)
 	struct sync_clock clock = {.start = mono_us()};
 	struct xs_sync_clock xc = {0};
 	const char *why = NULL;
-	struct decision d;
+	struct decision d = { 0 };
 	int r = 0;
 
 	/* 1. read what changed in xenstore */
@@ -381,6 +381,7 @@ int manager_new(const struct manager_options *opts, const struct policy *pol, st
 /* The modules that work without the event loop (--print-ruleset too). */
 static int modules_new(struct manager *m, sd_event *ev)
 {
+	const char *check, *size_min;
 	int r;
 
 	r = host_new(ev, &m->host);
@@ -390,19 +391,18 @@ static int modules_new(struct manager *m, sd_event *ev)
 		r = enforce_new(ev, m->nw, m->mon, &m->pol, &m->table, &m->enforce);
 	if (r < 0)
 		return r;
-	decide_set_cross_check(m->decide,
-			       getenv("VIFGUARD_CHECK_INCREMENTAL") &&
-				   strcmp(getenv("VIFGUARD_CHECK_INCREMENTAL"), "1") == 0);
-	if (getenv("VIFGUARD_TEST_SET_SIZE_MIN"))
-		enforce_set_size_min(
-		    m->enforce, (uint32_t)strtoul(getenv("VIFGUARD_TEST_SET_SIZE_MIN"), NULL, 10));
+	check = getenv("VIFGUARD_CHECK_INCREMENTAL");
+	decide_set_cross_check(m->decide, check && strcmp(check, "1") == 0);
+	size_min = getenv("VIFGUARD_TEST_SET_SIZE_MIN");
+	if (size_min)
+		enforce_set_size_min(m->enforce, (uint32_t)strtoul(size_min, NULL, 10));
 	return 0;
 }
 
 int manager_print_ruleset(struct manager *m)
 {
 	struct xs_sync_clock xc;
-	struct decision d;
+	struct decision d = { 0 };
 	char *text = NULL;
 	int r;
 
