@@ -20,6 +20,7 @@ struct decide {
 	const struct policy *pol; /* the manager's: replaced in place on reload */
 	struct host *host;
 	struct port_judge judge;
+	struct addr_index index; /* every wanted address: isolated() */
 	/* the protected addresses the last decision used: when they change,
 	 * every vif is decided again */
 	struct vif_addr last_prot[PROT_MAX];
@@ -35,6 +36,26 @@ static struct vif_entry *entry_of(struct port_claimant *c)
 {
 	return (struct vif_entry *)(void *)((char *)c -
 					    offsetof(struct vif_entry, verdict.claimant));
+}
+
+static const struct vif_entry *entry_of_holder(const struct addr_holder *h)
+{
+	return (const struct vif_entry *)(const void *)((const char *)h -
+							offsetof(struct vif_entry, verdict.addrs));
+}
+
+/* The index holds e's wanted addresses. */
+static void index_track(struct decide *d, struct vif_entry *e)
+{
+	const struct vif *v = vif_entry_wanted(e);
+	const size_t n = v ? v->n_addrs : 0;
+	struct addr_holder *h = &e->verdict.addrs;
+
+	if (!h->lost && h->n == n &&
+	    (n == 0 || memcmp(h->addrs, v->addrs, n * sizeof(v->addrs[0])) == 0))
+		return;
+	/* out of memory: the index knows it lost e and answers "unknown" */
+	addr_index_set(&d->index, h, n ? v->addrs : NULL, n);
 }
 
 void decision_done(struct decision *d)
@@ -54,6 +75,7 @@ int decide_new(const struct policy *pol, struct host *host, struct decide **ret)
 	d->pol = pol;
 	d->host = host;
 	d->judge = PORT_JUDGE_INIT;
+	d->index = ADDR_INDEX_INIT;
 	*ret = d;
 	return 0;
 }
@@ -63,6 +85,7 @@ struct decide *decide_free(struct decide *d)
 	if (!d)
 		return NULL;
 	port_judge_done(&d->judge);
+	addr_index_done(&d->index);
 	free(d->bridges);
 	free(d);
 	return NULL;
@@ -243,15 +266,42 @@ static bool vif_overlaps(const struct vif *v, const struct vif_addr *a)
 	return false;
 }
 
+/* Does any vif not in sub[] (not on the changed list) ask for an address
+ * overlapping one in changed[]?  A pass over every vif: for a prefix,
+ * which the index cannot look up. */
+static bool overlaps_walk(struct vif_table *t, const struct vif *const *changed, size_t n)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vif_entry *o = t->entries[i];
+		const struct vif *ov = vif_entry_wanted(o);
+
+		if (!ov || o->listed[VIF_LIST_CHANGED])
+			continue;
+		for (size_t c = 0; c < n; c++)
+			for (size_t k = 0; k < changed[c]->n_addrs; k++)
+				if (vif_overlaps(ov, &changed[c]->addrs[k]))
+					return true;
+	}
+	return false;
+}
+
+static bool ignore_changed(const struct addr_holder *h, void *data)
+{
+	(void)data;
+	return entry_of_holder(h)->listed[VIF_LIST_CHANGED];
+}
+
 /*
- * Can the entries in sub[] be decided by themselves?  Yes when none of
- * their addresses, old (rules) or new (wanted), overlaps an address any
- * other vif asks for, granted or withheld: then no other vif's answer can
- * depend on them, nor theirs on any other.  Costs the changed addresses
- * times all addresses, so a big batch (a boot storm) is decided as a whole.
+ * Can the entries in sub[] (all on the changed list) be decided by
+ * themselves?  Yes when none of their addresses, old (rules) or new
+ * (wanted), overlaps an address any other vif asks for, granted or
+ * withheld: then no other vif's answer can depend on them, nor theirs on
+ * any other.  Exact addresses are looked up in the index; a prefix costs a
+ * pass over every vif; a big batch (a boot storm) is decided as a whole.
  */
 #define ISOLATED_MAX 16
-static bool isolated(struct vif_table *t, struct vif_entry *const *sub, size_t n_sub)
+static bool isolated(struct decide *d, struct vif_table *t, struct vif_entry *const *sub,
+		     size_t n_sub)
 {
 	const struct vif *changed[2 * ISOLATED_MAX];
 	size_t n = 0;
@@ -264,17 +314,17 @@ static bool isolated(struct vif_table *t, struct vif_entry *const *sub, size_t n
 		if (vif_entry_wanted(sub[i]))
 			changed[n++] = vif_entry_wanted(sub[i]);
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		const struct vif_entry *o = t->entries[i];
-		const struct vif *ov = vif_entry_wanted(o);
-
-		if (!ov || o->listed[VIF_LIST_CHANGED])
-			continue;
-		for (size_t c = 0; c < n; c++)
-			for (size_t k = 0; k < changed[c]->n_addrs; k++)
-				if (vif_overlaps(ov, &changed[c]->addrs[k]))
-					return false;
-	}
+	for (size_t c = 0; c < n; c++)
+		for (size_t k = 0; k < changed[c]->n_addrs; k++)
+			switch (addr_index_lookup(&d->index, &changed[c]->addrs[k], ignore_changed,
+						  NULL)) {
+			case ADDR_INDEX_FREE:
+				break;
+			case ADDR_INDEX_OVERLAPS:
+				return false;
+			case ADDR_INDEX_UNKNOWN:
+				return !overlaps_walk(t, changed, n);
+			}
 	return true;
 }
 
@@ -409,6 +459,7 @@ static void judge_changed(struct decide *d, struct vif_table *t)
 
 		names_judge(d, e);
 		bridge_track(d, e);
+		index_track(d, e);
 	}
 }
 
@@ -437,7 +488,7 @@ int decide_changes(struct decide *d, struct vif_table *t, struct decision *ret)
 	sub = t->lists[VIF_LIST_CHANGED];
 	n_sub = t->n_list[VIF_LIST_CHANGED];
 	n_prot = protected_now(d, prot);
-	partial = prot_same(d, prot, n_prot) && isolated(t, sub, n_sub);
+	partial = prot_same(d, prot, n_prot) && isolated(d, t, sub, n_sub);
 	prot_remember(d, prot, n_prot);
 	if (!partial) {
 		r = resolve_subset(t, t->entries, t->n, prot, n_prot, ret);
@@ -476,4 +527,5 @@ void decide_forget(struct decide *d, struct vif_table *t, struct vif_entry *e)
 	d->touching = NULL;
 	bridge_count(d, e->verdict.bridge, -1);
 	e->verdict.bridge[0] = 0;
+	addr_index_set(&d->index, &e->verdict.addrs, NULL, 0);
 }

@@ -74,6 +74,7 @@ static void entry_free(struct vif_entry *e)
 	free(e->verdict.name_error);
 	free(e->verdict.withheld_desc);
 	free(e->verdict.withheld_words);
+	free(e->verdict.addrs.addrs);
 	vif_box_free(e->kernel.rules);
 	free(e->kernel.error);
 	free(e->reported.error);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr-index.h"
 #include "port-judge.h"
 #include "strmap.h"
 #include "vif-box.h"
@@ -69,6 +70,7 @@ struct vif_entry {
 		bool name_refused;
 		char *name_error;
 		char bridge[IFNAMSIZ]; /* the bridge counted for it ("": none) */
+		struct addr_holder addrs; /* its wanted addresses, indexed */
 		/* "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
 		char *withheld_desc;
 		char *withheld_words; /* "a1 a2 " (report.c logs new ones) */
