@@ -359,8 +359,19 @@ static bool withheld_texts(struct vif_entry *e, const struct resolve_out *res,
 		if (dl >= sizeof(desc))
 			dl = sizeof(desc) - 1;
 	}
-	return text_set(&e->verdict.withheld_desc, desc) |
-	       text_set(&e->verdict.withheld_words, words);
+	/* both are set, whichever changed */
+	bool desc_changed = text_set(&e->verdict.withheld_desc, desc);
+	bool words_changed = text_set(&e->verdict.withheld_words, words);
+
+	return desc_changed || words_changed;
+}
+
+static bool withheld_clear(struct vif_entry *e)
+{
+	bool desc_changed = text_set(&e->verdict.withheld_desc, NULL);
+	bool words_changed = text_set(&e->verdict.withheld_words, NULL);
+
+	return desc_changed || words_changed;
 }
 
 /*
@@ -391,8 +402,7 @@ static int resolve_subset(struct vif_table *t, struct vif_entry **sub, size_t n_
 
 		d.e[i] = sub[i];
 		if (!v) {
-			if (t && (text_set(&sub[i]->verdict.withheld_desc, NULL) |
-				  text_set(&sub[i]->verdict.withheld_words, NULL)))
+			if (t && withheld_clear(sub[i]))
 				vif_table_changed(t, sub[i]);
 			continue;
 		}
