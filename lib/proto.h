@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The protocol numbers the policy is written in, once: the ruleset compiler
- * (stmt.c, chains.c) emits them and explain.c replays them on logged frames,
+ * (stmt.c, chains.c) emits them and explain*.c replay them on logged frames,
  * so the two cannot drift apart.  Plain numbers in host order; no system
  * header is needed (net/ethernet.h and netinet/icmp6.h differ across libcs).
  */
