@@ -82,7 +82,7 @@ void explain_decode_ip4(struct explain_decode *d, struct explain_decode_l4 *ret)
 	ret->is_valid = true;
 	ret->proto = p[9];
 	ret->thoff = hlen;
-	ret->fragoff = explain_decode_be16(p + 6) & 0x1fff;
+	ret->fragoff = explain_decode_be16(p + PROTO_IPV4_FRAG_OFF) & PROTO_IPV4_FRAG_OFF_MASK;
 }
 
 static bool is_ext_hdr(uint8_t nh)

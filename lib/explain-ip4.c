@@ -132,6 +132,14 @@ void explain_ip4_arp_replay(struct explain_replay *c)
 
 /* ---- IPv4: the guest-ip chain (and src-ip) ---- */
 
+/* ip frag-off & 8191 == 0: a network header load, so it needs no valid
+ * header; the transport loads after it then never meet a later fragment */
+static bool is_frag_first(struct explain_replay *c)
+{
+	return explain_decode_has(&c->d, PROTO_IPV4_FRAG_OFF, 2) &&
+	       (explain_decode_be16(c->d.p + PROTO_IPV4_FRAG_OFF) & PROTO_IPV4_FRAG_OFF_MASK) == 0;
+}
+
 static void ip_rules(struct explain_replay *c)
 {
 	static const uint8_t bcast[4] = {255, 255, 255, 255};
@@ -141,16 +149,19 @@ static void ip_rules(struct explain_replay *c)
 
 	explain_decode_ip4(&c->d, &l);
 
-	/* udp sport 67 */
-	if (l.is_valid && l.proto == PROTO_IP_UDP && explain_decode_th(&c->d, &l, 0, 2) &&
+	/* ip frag-off & 8191 == 0 udp sport 67 */
+	if (is_frag_first(c) && l.is_valid && l.proto == PROTO_IP_UDP &&
+	    explain_decode_th(&c->d, &l, 0, 2) &&
 	    explain_decode_be16(p + l.thoff) == PROTO_DHCP_SERVER_PORT) {
 		explain_replay_say(c, EXPLAIN_REASON_DHCP_SERVER, "UDP from port 67 (DHCP server)");
 		return;
 	}
-	/* ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept */
-	if (explain_decode_has(&c->d, 12, 4) && explain_replay_is_zero(p + 12, 4) &&
-	    explain_decode_has(&c->d, 16, 4) && memcmp(p + 16, bcast, 4) == 0 && l.is_valid &&
-	    l.proto == PROTO_IP_UDP && explain_decode_th(&c->d, &l, 0, 4) &&
+	/* ip frag-off & 8191 == 0 ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68
+	 * udp dport 67 accept */
+	if (is_frag_first(c) && explain_decode_has(&c->d, 12, 4) &&
+	    explain_replay_is_zero(p + 12, 4) && explain_decode_has(&c->d, 16, 4) &&
+	    memcmp(p + 16, bcast, 4) == 0 && l.is_valid && l.proto == PROTO_IP_UDP &&
+	    explain_decode_th(&c->d, &l, 0, 4) &&
 	    explain_decode_be16(p + l.thoff) == PROTO_DHCP_CLIENT_PORT &&
 	    explain_decode_be16(p + l.thoff + 2) == PROTO_DHCP_SERVER_PORT) {
 		explain_replay_allowed(c, "DHCP request from 0.0.0.0");

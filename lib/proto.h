@@ -26,6 +26,11 @@
 #define PROTO_ARP_OP_REQUEST 1
 #define PROTO_ARP_OP_REPLY 2
 
+/* IPv4 (RFC 791): the flags and fragment offset field is at byte 6; its low
+ * 13 bits, the offset, are 0 in an unfragmented packet and a first fragment */
+#define PROTO_IPV4_FRAG_OFF 6
+#define PROTO_IPV4_FRAG_OFF_MASK 0x1fff
+
 /* IP protocol numbers, which are also the IPv6 next-header values */
 #define PROTO_IP_HOPOPTS 0
 #define PROTO_IP_TCP 6
