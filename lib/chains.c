@@ -320,13 +320,21 @@ static int guest_ip_rules(struct plan *p)
 	const char *ch = "guest-ip";
 	int ret;
 
+	/* Both UDP rules first make sure there is a UDP header: the kernel's
+	 * transport header loads may read a later fragment's data as one, so
+	 * a later fragment from 0.0.0.0 could pass as the DHCP client and a
+	 * guest's own later fragment drop as a DHCP server.  Later fragments
+	 * go on to the source check like any other packet; without their
+	 * first fragment they reassemble to nothing. */
 	/* udp sport 67: a guest is never a DHCP server */
 	RULE(p, ch, {
+		stmt_ip_frag_first(r);
 		stmt_udp_sport(r, false, PROTO_DHCP_SERVER_PORT);
 		stmt_verdict(r, NFT_GOTO, CH_DROP);
 	});
 	/* The DHCP client, exactly: 0.0.0.0:68 -> 255.255.255.255:67 */
 	RULE(p, ch, {
+		stmt_ip_frag_first(r);
 		stmt_ip_addr(r, false, any);
 		stmt_ip_addr(r, true, bcast);
 		stmt_udp_ports(r, PROTO_DHCP_CLIENT_PORT, PROTO_DHCP_SERVER_PORT);

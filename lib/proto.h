@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The protocol numbers the policy is written in, once: the ruleset compiler
- * (stmt.c, chains.c) emits them and explain.c replays them on logged frames,
+ * (stmt.c, chains.c) emits them and explain*.c replay them on logged frames,
  * so the two cannot drift apart.  Plain numbers in host order; no system
  * header is needed (net/ethernet.h and netinet/icmp6.h differ across libcs).
  */
@@ -25,6 +25,11 @@
 #define PROTO_ARP_PLEN_IPV4 4
 #define PROTO_ARP_OP_REQUEST 1
 #define PROTO_ARP_OP_REPLY 2
+
+/* IPv4 (RFC 791): the flags and fragment offset field is at byte 6; its low
+ * 13 bits, the offset, are 0 in an unfragmented packet and a first fragment */
+#define PROTO_IPV4_FRAG_OFF 6
+#define PROTO_IPV4_FRAG_OFF_MASK 0x1fff
 
 /* IP protocol numbers, which are also the IPv6 next-header values */
 #define PROTO_IP_HOPOPTS 0

@@ -394,6 +394,20 @@ void stmt_ip_addr(struct stmt_rule *r, bool daddr, const uint8_t addr[4])
 	text_add(r, "ip %s %s", daddr ? "daddr" : "saddr", a);
 }
 
+void stmt_ip_frag_first(struct stmt_rule *r)
+{
+	static const uint8_t mask[2] = {PROTO_IPV4_FRAG_OFF_MASK >> 8,
+					PROTO_IPV4_FRAG_OFF_MASK & 0xff};
+	static const uint8_t zero[2] = {0};
+
+	if (r->l3 != PROTO_ETHERTYPE_IPV4)
+		dep_meta_protocol(r, PROTO_ETHERTYPE_IPV4);
+	expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, PROTO_IPV4_FRAG_OFF, 2);
+	expr_mask_at(r, 0, mask, 2);
+	expr_cmp(r, NFT_CMP_EQ, zero, 2);
+	text_add(r, "ip frag-off & %u == 0", (unsigned int)PROTO_IPV4_FRAG_OFF_MASK);
+}
+
 void stmt_ip6_addr(struct stmt_rule *r, bool daddr, const uint8_t addr[16], unsigned int plen)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -78,6 +78,9 @@ void stmt_udp_sport(struct stmt_rule *r, bool neq, uint16_t port);
 void stmt_udp_ports(struct stmt_rule *r, uint16_t sport, uint16_t dport);
 /* ip saddr|daddr ADDR */
 void stmt_ip_addr(struct stmt_rule *r, bool daddr, const uint8_t addr[4]);
+/* ip frag-off & 8191 == 0: an unfragmented packet or a first fragment, the
+ * only ones with a transport header (nft prints the mask in decimal) */
+void stmt_ip_frag_first(struct stmt_rule *r);
 /* ip6 saddr|daddr ADDR[/PLEN] (plen a multiple of 8: a compare of plen/8 bytes) */
 void stmt_ip6_addr(struct stmt_rule *r, bool daddr, const uint8_t addr[16], unsigned int plen);
 /* ip6 nexthdr ipv6-icmp ip6 length N: nft merges both into one 3-byte load */

@@ -1154,11 +1154,8 @@ static void nflog_view(const struct frame *fr, struct explain_frame *ret)
  */
 static const char *known_difference(const struct explain_frame *full, bool is_cut_check)
 {
-	static const uint8_t bcast[4] = {255, 255, 255, 255};
-	static const uint8_t zero[4] = {0};
 	const uint8_t *p = full->payload;
 	uint16_t type = be16(full->hw + 12);
-	size_t hlen, tot;
 
 	if (full->has_vlan)
 		return NULL;
@@ -1178,32 +1175,16 @@ static const char *known_difference(const struct explain_frame *full, bool is_cu
 		return "cut capture of an IPv6 frame shorter than its payload length: explain "
 		       "believes the header";
 	/*
-	 * nf_tables loads 1, 2 or 4 aligned transport header bytes through a
-	 * fast path (nft_payload_fast_eval()) that, before the netfilter fix
-	 * "skip L4 header parsing for non-first fragments" (2026), did not
-	 * check fragoff: on such kernels `udp sport 67` and the DHCP client
-	 * accept read a non-first IPv4 fragment's data as if it were a UDP
-	 * header, while explain (like the slow path and fixed kernels) finds no
-	 * transport header there.  IPv6 is not affected: ipv6_find_hdr()
-	 * leaves thoff 0 for a later fragment, so those loads read the IPv6
-	 * header, whose first byte (0x6?) matches none of the values the rules
-	 * compare with.
+	 * Not a difference any more: on kernels without the netfilter fix
+	 * "skip L4 header parsing for non-first fragments", nf_tables' fast
+	 * path for 1, 2 or 4 aligned transport header bytes reads a non-first
+	 * IPv4 fragment's data as a UDP header, but the guest-ip chain's UDP
+	 * rules first require `ip frag-off & 8191 == 0` (lib/chains.c), so
+	 * every kernel now agrees with explain on those fragments.  IPv6 is
+	 * not affected: ipv6_find_hdr() leaves thoff 0 for a later fragment,
+	 * so those loads read the IPv6 header, whose first byte (0x6?)
+	 * matches none of the values the rules compare with.
 	 */
-	if (type != 0x0800 || full->payload_len < 20 || p[0] >> 4 != 4)
-		return NULL;
-	hlen = (size_t)(p[0] & 0xf) * 4;
-	tot = be16(p + 2);
-	if (hlen < 20 || tot > full->payload_len || tot < hlen || p[9] != 17 ||
-	    !(be16(p + 6) & 0x1fff) || hlen + 4 > full->payload_len)
-		return NULL;
-	if (be16(p + hlen) == 67)
-		return "non-first IPv4 fragment whose data starts 0x0043: `udp sport 67` matches "
-		       "it on kernels without the fast-path fragment fix";
-	if (be16(p + hlen) == 68 && be16(p + hlen + 2) == 67 && !memcmp(p + 12, zero, 4) &&
-	    !memcmp(p + 16, bcast, 4))
-		return "non-first IPv4 fragment from 0.0.0.0 to 255.255.255.255 whose data starts "
-		       "0x00440043: the DHCP client accept matches it on kernels without the "
-		       "fast-path fragment fix";
 	return NULL;
 }
 

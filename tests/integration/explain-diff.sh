@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Drop attribution against the kernel: explain_frame() (lib/explain.c) must
+# Drop attribution against the kernel: explain_frame() (lib/explain*.c) must
 # say "accepted" exactly when the real table lets a frame through.
 #
 # vg-explain builds a few thousand frames from a fixed seed: typical frames

@@ -34,7 +34,27 @@ vifs=$(engine_vifs policy \
 	'4 0 mac=00:16:3e:00:04:00 type=vif_ioemu ip="192.0.2.4 2001:db8::4" bridge=xenbr0' \
 	'5 0 mac=00:16:3e:00:05:00 vifname=web05 ip="192.0.2.5 2001:db8::5" bridge=xenbr0' \
 	'6 0 mac=00:16:3e:00:06:00 bridge=xenbr0')
+# Later IPv4 fragments have no UDP header, whatever their data reads like,
+# but the kernel's transport header loads may read it as one: the UDP rules
+# of guest-ip first require `ip frag-off & 8191 == 0`.  Offset 8, no MF: a
+# spoof from 0.0.0.0 to 255.255.255.255 whose data reads 68 -> 67, and a
+# fragment of vif3.0's own whose data starts with port 67.  Both reach the
+# peer without the table (so the drop below is the table's).
+FRAG_SPOOF=(eth src=00:16:3e:00:03:00 type=0x0800
+	payload=4500001c123400014011689d00000000ffffffff0044004300080000)
+FRAG_OWN=(eth src=00:16:3e:00:03:00 type=0x0800
+	payload=4500001c123400014011e39ac0000203c00002fe0043004400080000)
+VG_FROM=vif3.0
+vg_expect_eq "no table: delivered: later fragment from 0.0.0.0 reading 68 -> 67" 3 \
+	"$(world_delivered gw eth0 "${FRAG_SPOOF[@]}")"
+vg_expect_eq "no table: delivered: later fragment of its own reading port 67" 3 \
+	"$(world_delivered gw eth0 "${FRAG_OWN[@]}")"
+
 vg_check "engine applies the ruleset" engine sync "$vifs"
+vg_expect_eq "vif3.0: dropped: later fragment from 0.0.0.0 reading 68 -> 67 (not DHCP)" 0 \
+	"$(world_delivered gw eth0 "${FRAG_SPOOF[@]}")"
+vg_expect_eq "vif3.0: delivered: later fragment of its own reading port 67 (not a server)" 3 \
+	"$(world_delivered gw eth0 "${FRAG_OWN[@]}")"
 vg_check "no_linklocal_learn is on for the guests' bridge" \
 	bash -c "[ \"\$(ip netns exec $VG_WORLD-host cat /sys/class/net/xenbr0/bridge/no_linklocal_learn)\" = 1 ]"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for lib/explain.c.  Frames are built by hand, byte by byte, for
+ * Unit tests for lib/explain*.c.  Frames are built by hand, byte by byte, for
  * every rule of a vif's chains (lib/chains.c), and the exact text, reason
  * and claim are checked; then a valid ARP reply and a valid NA are cut at
  * every length, and random bytes go through every option.  Addresses are
@@ -644,6 +644,33 @@ static void test_ipv4(void)
 	EXPECT(run(&fr, &pol_block, &vif_noip), EXPLAIN_REASON_NONE,
 	       "DHCP request from 0.0.0.0 (allowed by its current rules)", NULL);
 	EXPECT(run_nov(&fr), EXPLAIN_REASON_NONE, "DHCP request from 0.0.0.0", NULL);
+	/* ip frag-off & 8191 == 0: the UDP rules see only a first fragment's
+	 * header.  A later fragment whose data reads 0.0.0.0:68 -> :67 is
+	 * not the DHCP client; its source 0.0.0.0 then drops. */
+	fr.p[6] = 0x00;
+	fr.p[7] = 0x08;
+	EXPECT(run_v(&fr), EXPLAIN_REASON_IP_SADDR, "IPv4 from 0.0.0.0", NULL);
+	EXPECT(run(&fr, &pol_block, &vif_noip), EXPLAIN_REASON_IP_SADDR, "IPv4 from 0.0.0.0", NULL);
+	fr.p[6] = 0x3f; /* DF, MF and the highest offset */
+	fr.p[7] = 0xff;
+	EXPECT(run_v(&fr), EXPLAIN_REASON_IP_SADDR, "IPv4 from 0.0.0.0", NULL);
+	/* a first fragment (MF, offset 0) still is */
+	fr.p[6] = 0x20;
+	fr.p[7] = 0x00;
+	EXPECT(run_v(&fr), EXPLAIN_REASON_NONE,
+	       "DHCP request from 0.0.0.0 (allowed by its current rules)", NULL);
+	/* a later fragment of its own whose data starts 0x0043 passes; a
+	 * first fragment from port 67 drops */
+	ip4_frame(&fr, "192.0.2.3", "192.0.2.50", 17);
+	udp(&fr, 67, 68, 300);
+	ip4_done(&fr);
+	fr.p[6] = 0x20;
+	fr.p[7] = 0x00;
+	EXPECT(run_v(&fr), EXPLAIN_REASON_DHCP_SERVER, "UDP from port 67 (DHCP server)", NULL);
+	fr.p[6] = 0x00;
+	fr.p[7] = 0x01;
+	EXPECT(run_v(&fr), EXPLAIN_REASON_NONE,
+	       "IPv4 from 192.0.2.3 (allowed by its current rules)", NULL);
 	/* almost */
 	ip4_frame(&fr, "0.0.0.0", "192.0.2.1", 17);
 	udp(&fr, 68, 67, 300);

@@ -85,6 +85,7 @@ static void build(int i, struct stmt_rule *r)
 		stmt_verdict(r, NFT_JUMP, "src-ip6");
 		break;
 	case 6:
+		stmt_ip_frag_first(r);
 		stmt_ip_addr(r, false, zero4);
 		stmt_ip_addr(r, true, bcast4);
 		stmt_udp_ports(r, PROTO_DHCP_CLIENT_PORT, PROTO_DHCP_SERVER_PORT);
@@ -131,6 +132,11 @@ static void build(int i, struct stmt_rule *r)
 		stmt_objref_map(r, NFT_OBJECT_COUNTER, "port-counters");
 		stmt_verdict(r, NF_DROP, NULL);
 		break;
+	case 14:
+		stmt_ip_frag_first(r);
+		stmt_udp_sport(r, false, PROTO_DHCP_SERVER_PORT);
+		stmt_verdict(r, NFT_GOTO, "guest-drop");
+		break;
 	}
 }
 
@@ -169,9 +175,13 @@ static const struct {
 				   "[ payload load 2b @ transport header + 0 => reg 1 ]\n"
 				   "[ cmp eq reg 1 0x00002302 ]\n"
 				   "[ immediate reg 0 jump -> src-ip6 ]\n"},
-    {"ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept",
+    {"ip frag-off & 8191 == 0 ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 "
+     "accept",
      "[ meta load protocol => reg 1 ]\n"
      "[ cmp eq reg 1 0x00000008 ]\n"
+     "[ payload load 2b @ network header + 6 => reg 1 ]\n"
+     "[ bitwise reg 1 = ( reg 1 & 0x0000ff1f ) ^ 0x00000000 ]\n"
+     "[ cmp eq reg 1 0x00000000 ]\n"
      "[ payload load 4b @ network header + 12 => reg 1 ]\n"
      "[ cmp eq reg 1 0x00000000 ]\n"
      "[ payload load 4b @ network header + 16 => reg 1 ]\n"
@@ -273,6 +283,17 @@ static const struct {
      "[ meta load iifname => reg 1 ]\n"
      "[ objref sreg 1 set port-counters ]\n"
      "[ immediate reg 0 drop ]\n"},
+    {"ip frag-off & 8191 == 0 udp sport 67 goto guest-drop",
+     "[ meta load protocol => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000008 ]\n"
+     "[ payload load 2b @ network header + 6 => reg 1 ]\n"
+     "[ bitwise reg 1 = ( reg 1 & 0x0000ff1f ) ^ 0x00000000 ]\n"
+     "[ cmp eq reg 1 0x00000000 ]\n"
+     "[ meta load l4proto => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00000011 ]\n"
+     "[ payload load 2b @ transport header + 0 => reg 1 ]\n"
+     "[ cmp eq reg 1 0x00004300 ]\n"
+     "[ immediate reg 0 goto -> guest-drop ]\n"},
 };
 
 static void test_cases(void)
