@@ -13,7 +13,7 @@ packages=(
 	# the ruleset; the daemon talks netlink itself
 	nftables iproute2 iputils-ping
 	# test: a real xenstored (C), its CLI clients, and kernel-side tools
-	xen-utils-4.17 xenstore-utils procps psmisc jq
+	xen-utils-4.17 xenstore-utils procps psmisc jq time
 	# bench: the classic per-vif ebtables layout, side by side (tests/bench);
 	# ebtables-nft itself ships in iptables (the ebtables package is legacy)
 	ebtables iptables
