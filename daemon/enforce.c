@@ -151,7 +151,8 @@ static int record(struct enforce *en, struct vif_entry *e, const struct vif *tar
 	e->kernel.error = NULL;
 	e->kernel.retry_delay_ms = 0;
 	shape_count(en, target, +1);
-	ports_set(en, e, target, true);
+	/* the map borrows its keys: the names in our copy, not in target */
+	ports_set(en, e, vif_entry_rules(e), true);
 	if (quiet)
 		e->kernel.enforced_quietly = true;
 	else
