@@ -96,18 +96,6 @@ void decide_set_cross_check(struct decide *d, bool on)
 	d->cross_check = on;
 }
 
-/* *slot = the text ("" and NULL: none); whether it changed. */
-static bool text_set(char **slot, const char *v)
-{
-	if (!v || !v[0])
-		v = NULL;
-	if ((!*slot && !v) || (*slot && v && strcmp(*slot, v) == 0))
-		return false;
-	free(*slot);
-	*slot = v ? strdup(v) : NULL;
-	return true;
-}
-
 /* ---- bridges ---- */
 
 static void bridge_count(struct decide *d, const char *name, int delta)
@@ -193,7 +181,7 @@ static void name_refuse(struct vif_entry *e, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	e->verdict.name_refused = true;
-	text_set(&e->verdict.name_error, buf);
+	vif_entry_text_set(&e->verdict.name_error, buf);
 }
 
 /* e's claims follow what xenstore says now; claimants of names it took
@@ -221,7 +209,7 @@ static void names_judge(struct decide *d, struct vif_entry *e)
 
 	if (!e->xs.present || !e->xs.valid) {
 		e->verdict.name_refused = false;
-		text_set(&e->verdict.name_error, NULL);
+		vif_entry_text_set(&e->verdict.name_error, NULL);
 		return;
 	}
 	e->verdict.name_refused = false;
@@ -238,7 +226,7 @@ static void names_judge(struct decide *d, struct vif_entry *e)
 	pv = port_judge(&d->judge, &e->verdict.claimant, names, e->verdict.host, e->xs.custom_name);
 	switch (pv.why) {
 	case PORT_OK:
-		text_set(&e->verdict.name_error, NULL);
+		vif_entry_text_set(&e->verdict.name_error, NULL);
 		break;
 	case PORT_HOST:
 		name_refuse(e, "key 'vifname': value '%s' is a host interface", names[pv.which]);
@@ -360,16 +348,16 @@ static bool withheld_texts(struct vif_entry *e, const struct resolve_out *res,
 			dl = sizeof(desc) - 1;
 	}
 	/* both are set, whichever changed */
-	bool desc_changed = text_set(&e->verdict.withheld_desc, desc);
-	bool words_changed = text_set(&e->verdict.withheld_words, words);
+	bool desc_changed = vif_entry_text_set(&e->verdict.withheld_desc, desc);
+	bool words_changed = vif_entry_text_set(&e->verdict.withheld_words, words);
 
 	return desc_changed || words_changed;
 }
 
 static bool withheld_clear(struct vif_entry *e)
 {
-	bool desc_changed = text_set(&e->verdict.withheld_desc, NULL);
-	bool words_changed = text_set(&e->verdict.withheld_words, NULL);
+	bool desc_changed = vif_entry_text_set(&e->verdict.withheld_desc, NULL);
+	bool words_changed = vif_entry_text_set(&e->verdict.withheld_words, NULL);
 
 	return desc_changed || words_changed;
 }

@@ -8,14 +8,11 @@
 #include "enforce.h"
 #include "log.h"
 #include "report.h"
+#include "retry.h"
 
 #define RETRY_MIN_MS 1000u
 #define RETRY_MAX_MS (300u * 1000u)
 #define BLAME_MAX 3 /* refused vifs left out of one incremental write */
-
-struct retry {
-	uint32_t domid, devid;
-};
 
 struct enforce {
 	sd_event *ev;
@@ -27,9 +24,7 @@ struct enforce {
 	/* how many vifs in the kernel have addresses of each prefix length:
 	 * a set and a lookup rule exist per length in use */
 	uint32_t v4_len[32], v6_len[128];
-	struct retry *retries; /* vifs whose rules were refused */
-	size_t n_retries;
-	sd_event_source *retry_timer;
+	struct retry_list retries; /* vifs whose rules were refused */
 	/* VIFGUARD_TEST_FAULTS plan-fail=N (tests): the Nth incremental plan
 	 * fails to build as if out of memory */
 	unsigned long plan_fail, n_plans;
@@ -43,6 +38,18 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* A due retry reads the vif again: it is decided and written anew. */
+static void on_retry_due(uint32_t domid, uint32_t devid, void *data)
+{
+	struct enforce *en = data;
+	struct vif_entry *e = vif_table_find(en->t, domid, devid);
+
+	if (!e || !e->kernel.refused)
+		return;
+	log_info("vif%u.%u: sending its refused rules again", domid, devid);
+	vif_table_list_add(en->t, VIF_LIST_DIRTY, e);
+}
+
 int enforce_new(sd_event *ev, struct nfwriter *nw, struct nfmon *mon, const struct policy *pol,
 		struct vif_table *t, struct enforce **ret)
 {
@@ -53,6 +60,7 @@ int enforce_new(sd_event *ev, struct nfwriter *nw, struct nfmon *mon, const stru
 	if (!en)
 		return -ENOMEM;
 	*en = (struct enforce){.ev = ev, .nw = nw, .mon = mon, .pol = pol, .t = t};
+	en->retries = (struct retry_list){.ev = ev, .on_due = on_retry_due, .data = en};
 	if (pf)
 		en->plan_fail = strtoul(pf + strlen("plan-fail="), NULL, 10);
 	*ret = en;
@@ -63,8 +71,7 @@ struct enforce *enforce_free(struct enforce *en)
 {
 	if (!en)
 		return NULL;
-	sd_event_source_disable_unref(en->retry_timer);
-	free(en->retries);
+	retry_list_done(&en->retries);
 	free(en);
 	return NULL;
 }
@@ -147,8 +154,7 @@ static int record(struct enforce *en, struct vif_entry *e, const struct vif *tar
 	}
 	e->kernel.has_rules = true;
 	e->kernel.refused = false;
-	free(e->kernel.error);
-	e->kernel.error = NULL;
+	vif_entry_text_set(&e->kernel.error, NULL);
 	e->kernel.retry_delay_ms = 0;
 	shape_count(en, target, +1);
 	/* the map borrows its keys: the names in our copy, not in target */
@@ -160,86 +166,21 @@ static int record(struct enforce *en, struct vif_entry *e, const struct vif *tar
 	return 0;
 }
 
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata);
-
-static void retry_arm(struct enforce *en)
-{
-	uint64_t due = UINT64_MAX;
-
-	for (size_t i = 0; i < en->n_retries; i++) {
-		struct vif_entry *e =
-		    vif_table_find(en->t, en->retries[i].domid, en->retries[i].devid);
-
-		if (e && e->kernel.retry_usec < due)
-			due = e->kernel.retry_usec;
-	}
-	if (due == UINT64_MAX || !en->ev) {
-		if (en->retry_timer)
-			sd_event_source_set_enabled(en->retry_timer, SD_EVENT_OFF);
-		return;
-	}
-	if (!en->retry_timer) {
-		if (sd_event_add_time(en->ev, &en->retry_timer, CLOCK_MONOTONIC, due, 1000,
-				      on_retry_timer, en) < 0)
-			log_warning("Cannot schedule the retry of refused rules");
-		return;
-	}
-	sd_event_source_set_time(en->retry_timer, due);
-	sd_event_source_set_enabled(en->retry_timer, SD_EVENT_ONESHOT);
-}
-
-/* A due retry reads the vif again: it is decided and written anew. */
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct enforce *en = userdata;
-
-	(void)s;
-	for (size_t i = 0; i < en->n_retries;) {
-		struct vif_entry *e =
-		    vif_table_find(en->t, en->retries[i].domid, en->retries[i].devid);
-
-		if (e && e->kernel.refused && e->kernel.retry_usec > usec) {
-			i++;
-			continue;
-		}
-		if (e && e->kernel.refused) {
-			log_info("vif%u.%u: sending its refused rules again", e->domid, e->devid);
-			vif_table_list_add(en->t, VIF_LIST_DIRTY, e);
-		}
-		en->retries[i] = en->retries[--en->n_retries];
-	}
-	retry_arm(en);
-	return 0;
-}
-
 /* The kernel refused e's rules (r, err): it stays fail-closed, and is
  * tried again later. */
 static void refuse(struct enforce *en, struct vif_entry *e, int r, const char *msg)
 {
 	char text[256];
-	struct retry *v;
 
 	snprintf(text, sizeof(text), "the kernel refused its rules: %s%s%s", strerror(-r),
 		 msg[0] ? ": " : "", msg);
-	free(e->kernel.error);
-	e->kernel.error = strdup(text);
+	vif_entry_text_set(&e->kernel.error, text);
 	e->kernel.refused = true;
 	e->kernel.retry_delay_ms =
-	    e->kernel.retry_delay_ms ? 2 * e->kernel.retry_delay_ms : RETRY_MIN_MS;
-	if (e->kernel.retry_delay_ms > RETRY_MAX_MS)
-		e->kernel.retry_delay_ms = RETRY_MAX_MS;
-	e->kernel.retry_usec = mono_us() + e->kernel.retry_delay_ms * 1000ull;
+	    retry_backoff(e->kernel.retry_delay_ms, RETRY_MIN_MS, RETRY_MAX_MS);
 	vif_table_changed(en->t, e);
-	for (size_t i = 0; i < en->n_retries; i++)
-		if (en->retries[i].domid == e->domid && en->retries[i].devid == e->devid)
-			goto arm;
-	v = realloc(en->retries, (en->n_retries + 1) * sizeof(*v));
-	if (!v)
-		return; /* no retry: its next change in xenstore tries again */
-	en->retries = v;
-	en->retries[en->n_retries++] = (struct retry){e->domid, e->devid};
-arm:
-	retry_arm(en);
+	/* out of memory: no retry; its next change in xenstore tries again */
+	retry_list_add(&en->retries, e->domid, e->devid, e->kernel.retry_delay_ms);
 }
 
 /* ---- the incremental path ---- */
@@ -384,6 +325,20 @@ int enforce_changes(struct enforce *en, const struct decision *d, const char **r
 
 /* ---- the whole table ---- */
 
+/* ruleset_full()'s input from d: every vif (skip[i]: none for it).  False
+ * when either array could not be allocated. */
+static bool full_vifs(const struct decision *d, bool *skip, struct vif *vifs)
+{
+	if (!skip || !vifs)
+		return false;
+	for (size_t i = 0; i < d->n; i++) {
+		skip[i] = !d->want[i];
+		if (!skip[i])
+			vifs[i] = *d->want[i];
+	}
+	return true;
+}
+
 int enforce_full(struct enforce *en, const struct decision *d, bool quiet,
 		 struct enforce_full_result *ret)
 {
@@ -394,13 +349,8 @@ int enforce_full(struct enforce *en, const struct decision *d, bool quiet,
 	int r = -ENOMEM;
 
 	*ret = (struct enforce_full_result){0};
-	if (!skip || !vifs)
+	if (!full_vifs(d, skip, vifs))
 		goto out;
-	for (size_t i = 0; i < d->n; i++) {
-		skip[i] = !d->want[i];
-		if (!skip[i])
-			vifs[i] = *d->want[i];
-	}
 	/* our own notifications would flood the monitor: not listening while
 	 * we replace the table.  A change someone else makes meanwhile would go
 	 * unseen, so the generation id tells: ours must be the one commit. */
@@ -501,13 +451,8 @@ int enforce_print(struct enforce *en, const struct decision *d, char **ret_text)
 	int r = -ENOMEM;
 
 	*ret_text = NULL;
-	if (!skip || !vifs)
+	if (!full_vifs(d, skip, vifs))
 		goto out;
-	for (size_t i = 0; i < d->n; i++) {
-		skip[i] = !d->want[i];
-		if (!skip[i])
-			vifs[i] = *d->want[i];
-	}
 	plan_begin(en, &p);
 	p.no_text = false;
 	r = ruleset_full(en->pol, vifs, d->n, skip, &p);

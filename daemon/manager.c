@@ -159,8 +159,8 @@ static void log_full_sync(struct manager *m, const char *why, const struct sync_
 /* Decide every vif and replace the whole table. */
 static int full_sync(struct manager *m, const char *why, struct sync_clock *c)
 {
-	struct enforce_full_result res = { 0 };
-	struct decision d = { 0 };
+	struct enforce_full_result res = {0};
+	struct decision d = {0};
 	int r;
 
 	r = decide_all(m->decide, &m->table, &d);
@@ -215,7 +215,7 @@ static int reconcile(struct manager *m)
 	struct sync_clock clock = {.start = mono_us()};
 	struct xs_sync_clock xc = {0};
 	const char *why = NULL;
-	struct decision d = { 0 };
+	struct decision d = {0};
 	int r = 0;
 
 	/* 1. read what changed in xenstore */
@@ -402,7 +402,7 @@ static int modules_new(struct manager *m, sd_event *ev)
 int manager_print_ruleset(struct manager *m)
 {
 	struct xs_sync_clock xc;
-	struct decision d = { 0 };
+	struct decision d = {0};
 	char *text = NULL;
 	int r;
 

@@ -61,17 +61,6 @@ void report_removed(const struct vif_entry *e, const struct vif *old)
 	log_vif(LOG_NOTICE, &lv, MSGID_VIF_REMOVED, NULL, "removed: rules deleted");
 }
 
-static bool text_set(char **slot, const char *v)
-{
-	if (!v || !v[0])
-		v = NULL;
-	if ((!*slot && !v) || (*slot && v && strcmp(*slot, v) == 0))
-		return false;
-	free(*slot);
-	*slot = v ? strdup(v) : NULL;
-	return true;
-}
-
 /* Is a one of the space-terminated words of said ("a1 a2 ")?  A plain
  * strstr() would take 192.0.2.1 for said when 192.0.2.10 was. */
 static bool word_in(const char *said, const char *a)
@@ -92,10 +81,10 @@ static void report_error(const struct vif_entry *e, char **said)
 	struct log_vif lv;
 
 	if (!e->xs.present || (s != VIF_STATE_REJECTED && s != VIF_STATE_FAILED)) {
-		text_set(said, NULL);
+		vif_entry_text_set(said, NULL);
 		return;
 	}
-	if (!text_set(said, err))
+	if (!vif_entry_text_set(said, err))
 		return;
 	report_identity(e, NULL, &lv, name, sizeof(name));
 	log_vif(LOG_ERR, &lv, s == VIF_STATE_FAILED ? MSGID_KERNEL_REJECTED : MSGID_VIF_REJECTED,
@@ -139,7 +128,7 @@ static void report_withheld(const struct vif_entry *e, char **said)
 				"address %s withheld: protected (%s)", a, who);
 		}
 	}
-	text_set(said, words);
+	vif_entry_text_set(said, words);
 }
 
 void report_changes(struct vif_table *t)

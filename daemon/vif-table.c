@@ -67,6 +67,17 @@ const char *vif_entry_port(const struct vif_entry *e)
 	return NULL;
 }
 
+bool vif_entry_text_set(char **slot, const char *v)
+{
+	if (!v || !v[0])
+		v = NULL;
+	if ((!*slot && !v) || (*slot && v && strcmp(*slot, v) == 0))
+		return false;
+	free(*slot);
+	*slot = v ? strdup(v) : NULL;
+	return true;
+}
+
 static void entry_free(struct vif_entry *e)
 {
 	free(e->xs.error);

@@ -56,10 +56,10 @@ struct vif_entry {
 		char domain_name[72];
 		/* the port name the device claims, valid or not */
 		char claim_name[IFNAMSIZ];
-		bool custom_name;	    /* claim_name is the backend's vifname */
-		unsigned int read_failures; /* in a row: the retry backs off */
-		uint64_t retry_usec;	    /* monotonic: read it again then */
-		bool in_domain;		    /* counted in xs-sync's domain of its domid */
+		bool custom_name;	     /* claim_name is the backend's vifname */
+		unsigned int read_failures;  /* in a row: the retry backs off */
+		unsigned int retry_delay_ms; /* the last delay before reading it again */
+		bool in_domain;		     /* counted in xs-sync's domain of its domid */
 	} xs;
 
 	/* decide.c: the verdict on its names and addresses */
@@ -69,7 +69,7 @@ struct vif_entry {
 		bool host[2];	   /* its port / -emu name is a host interface */
 		bool name_refused;
 		char *name_error;
-		char bridge[IFNAMSIZ]; /* the bridge counted for it ("": none) */
+		char bridge[IFNAMSIZ];	  /* the bridge counted for it ("": none) */
 		struct addr_holder addrs; /* its wanted addresses, indexed */
 		/* "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
 		char *withheld_desc;
@@ -82,9 +82,8 @@ struct vif_entry {
 		struct vif_box *rules;
 		bool refused; /* its last rules were refused: none in force */
 		char *error;
-		uint64_t retry_usec; /* monotonic: when to send them again */
-		unsigned int retry_delay_ms;
-		bool enforced_quietly; /* startup: journal entry after READY=1 */
+		unsigned int retry_delay_ms; /* the last delay before sending them again */
+		bool enforced_quietly;	     /* startup: journal entry after READY=1 */
 	} kernel;
 
 	/* report.c: what the journal was told */
@@ -117,6 +116,10 @@ const struct vif *vif_entry_rules(const struct vif_entry *e);
 /* Its port for the journal: the wanted one, else the enforced one (NULL:
  * neither; "vif<domid>.<devid>" then). */
 const char *vif_entry_port(const struct vif_entry *e);
+
+/* *slot = a copy of v ("" and NULL: none); whether it changed.  Out of
+ * memory loses the text, which costs only a log line or a status field. */
+bool vif_entry_text_set(char **slot, const char *v);
 
 struct vif_table {
 	struct vif_entry **entries; /* in no particular order */

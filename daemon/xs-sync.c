@@ -10,6 +10,7 @@
 #include "log.h"
 #include "vif-path.h"
 #include "xenwatch.h"
+#include "retry.h"
 #include "xs-bulk.h"
 #include "xs-names.h"
 #include "xs-sync.h"
@@ -29,7 +30,6 @@ struct xs_sync {
 	sd_event_source *source;
 	sd_event_source *liveness_source;
 	sd_event_source *reconnect_timer;
-	sd_event_source *retry_timer;
 	unsigned int reconnect_delay_ms;
 	/* a few changed vifs are read through this xs-bulk connection, kept
 	 * open and in transaction mode (4 round trips for all of them instead
@@ -38,12 +38,9 @@ struct xs_sync {
 	bool xsb_off;
 	bool rescan;
 	const char *full_sync_why;
-	struct xs_names names; /* the domains' name watches */
-	struct xs_retry {
-		uint32_t domid, devid;
-	} *retries; /* unreadable devices */
-	size_t n_retries;
-	char bad_paths[16][96]; /* malformed directory names already reported */
+	struct xs_names names;	   /* the domains' name watches */
+	struct retry_list retries; /* unreadable devices */
+	char bad_paths[16][96];	   /* malformed directory names already reported */
 	size_t n_bad_paths;
 	/* VIFGUARD_TEST_FAULTS read-fail=D/N (tests): the first 3 reads of
 	 * device N of domain D fail with EACCES */
@@ -57,12 +54,6 @@ static uint64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void text_set(char **slot, const char *v)
-{
-	free(*slot);
-	*slot = v && v[0] ? strdup(v) : NULL;
 }
 
 void xs_sync_watch_names(struct xs_sync *x)
@@ -253,6 +244,7 @@ static void take_keys(struct xs_sync *x, struct vif_entry *e, const struct xenwa
 
 	vif_table_changed(x->t, e);
 	e->xs.read_failures = 0;
+	e->xs.retry_delay_ms = 0;
 	if (!exists) {
 		e->xs.present = false;
 		e->xs.valid = false;
@@ -271,67 +263,25 @@ static void take_keys(struct xs_sync *x, struct vif_entry *e, const struct xenwa
 			 e->devid);
 	if (vif_from_keys(e->domid, e->devid, &view, &x->pol->limits, &v, &err) < 0) {
 		e->xs.valid = false;
-		text_set(&e->xs.error, err.text);
+		vif_entry_text_set(&e->xs.error, err.text);
 		return;
 	}
 	if (vif_box_set(&e->xs.vif, &v) < 0) {
 		e->xs.valid = false;
-		text_set(&e->xs.error, "out of memory");
+		vif_entry_text_set(&e->xs.error, "out of memory");
 		return;
 	}
 	e->xs.valid = true;
-	text_set(&e->xs.error, NULL);
+	vif_entry_text_set(&e->xs.error, NULL);
 }
 
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata);
-
-static void retry_arm(struct xs_sync *x)
+static void on_retry_due(uint32_t domid, uint32_t devid, void *data)
 {
-	uint64_t due = UINT64_MAX;
+	struct xs_sync *x = data;
+	struct vif_entry *e = vif_table_find(x->t, domid, devid);
 
-	for (size_t i = 0; i < x->n_retries; i++) {
-		struct vif_entry *e =
-		    vif_table_find(x->t, x->retries[i].domid, x->retries[i].devid);
-
-		if (e && e->xs.retry_usec < due)
-			due = e->xs.retry_usec;
-	}
-	if (!x->ev)
-		return;
-	if (due == UINT64_MAX) {
-		if (x->retry_timer)
-			sd_event_source_set_enabled(x->retry_timer, SD_EVENT_OFF);
-		return;
-	}
-	if (!x->retry_timer) {
-		if (sd_event_add_time(x->ev, &x->retry_timer, CLOCK_MONOTONIC, due, 1000,
-				      on_retry_timer, x) < 0)
-			log_warning("Cannot schedule reading a device again");
-		return;
-	}
-	sd_event_source_set_time(x->retry_timer, due);
-	sd_event_source_set_enabled(x->retry_timer, SD_EVENT_ONESHOT);
-}
-
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct xs_sync *x = userdata;
-
-	(void)s;
-	for (size_t i = 0; i < x->n_retries;) {
-		struct vif_entry *e =
-		    vif_table_find(x->t, x->retries[i].domid, x->retries[i].devid);
-
-		if (e && e->xs.read_failures && e->xs.retry_usec > usec) {
-			i++;
-			continue;
-		}
-		if (e && e->xs.read_failures)
-			mark_dirty(x, e);
-		x->retries[i] = x->retries[--x->n_retries];
-	}
-	retry_arm(x);
-	return 0;
+	if (e && e->xs.read_failures)
+		mark_dirty(x, e);
 }
 
 /* Errors of one device's reads, not of the connection. */
@@ -355,27 +305,16 @@ static bool error_is_local(int r)
 static void read_failed(struct xs_sync *x, struct vif_entry *e, int r)
 {
 	char text[160];
-	unsigned int ms;
-	void *v;
 
 	vif_table_changed(x->t, e);
 	snprintf(text, sizeof(text), "cannot read its backend directory: %s", strerror(-r));
 	e->xs.valid = false;
-	text_set(&e->xs.error, text);
-	ms = READ_RETRY_MIN_MS << (e->xs.read_failures < 9 ? e->xs.read_failures : 9);
+	vif_entry_text_set(&e->xs.error, text);
 	e->xs.read_failures++;
-	e->xs.retry_usec = mono_us() + (ms < READ_RETRY_MAX_MS ? ms : READ_RETRY_MAX_MS) * 1000ull;
-	for (size_t i = 0; i < x->n_retries; i++)
-		if (x->retries[i].domid == e->domid && x->retries[i].devid == e->devid)
-			goto arm;
-	v = realloc(x->retries, (x->n_retries + 1) * sizeof(*x->retries));
-	if (!v)
-		return; /* its next watch event reads it again */
-	x->retries = v;
-	x->retries[x->n_retries].domid = e->domid;
-	x->retries[x->n_retries++].devid = e->devid;
-arm:
-	retry_arm(x);
+	e->xs.retry_delay_ms =
+	    retry_backoff(e->xs.retry_delay_ms, READ_RETRY_MIN_MS, READ_RETRY_MAX_MS);
+	/* out of memory: its next watch event reads it again */
+	retry_list_add(&x->retries, e->domid, e->devid, e->xs.retry_delay_ms);
 }
 
 static bool fault_fires(struct xs_sync *x, const struct vif_entry *e)
@@ -582,6 +521,7 @@ int xs_sync_attach(struct xs_sync *x, sd_event *ev)
 	int r;
 
 	x->ev = ev;
+	x->retries.ev = ev;
 	r = sd_event_add_io(ev, &x->source, xenwatch_fd(x->xw), EPOLLIN, on_xs_readable, x);
 	if (r < 0)
 		return r;
@@ -668,6 +608,7 @@ int xs_sync_new(sd_event *ev, const struct policy *pol, struct vif_table *t, str
 	if (!x)
 		return -ENOMEM;
 	x->ev = ev;
+	x->retries = (struct retry_list){.ev = ev, .on_due = on_retry_due, .data = x};
 	x->pol = pol;
 	x->t = t;
 	if (rf && sscanf(rf, "read-fail=%ld/%ld", &x->fault_domid, &x->fault_devid) == 2)
@@ -690,9 +631,8 @@ struct xs_sync *xs_sync_free(struct xs_sync *x)
 		return NULL;
 	detach(x);
 	sd_event_source_disable_unref(x->reconnect_timer);
-	sd_event_source_disable_unref(x->retry_timer);
+	retry_list_done(&x->retries);
 	xs_names_done(&x->names);
-	free(x->retries);
 	free(x);
 	return NULL;
 }

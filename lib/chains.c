@@ -25,17 +25,6 @@
 
 #define CH_DROP "guest-drop"
 
-static struct nftnl_table *table_new(const char *name)
-{
-	struct nftnl_table *t = nftnl_table_alloc();
-
-	if (t) {
-		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_BRIDGE);
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
-	}
-	return t;
-}
-
 static struct nftnl_chain *chain_new(const char *table, const char *name)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
@@ -46,19 +35,6 @@ static struct nftnl_chain *chain_new(const char *table, const char *name)
 		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	}
 	return c;
-}
-
-static struct nftnl_obj *counter_new(const char *table, const char *name)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-
-	if (o) {
-		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_BRIDGE);
-		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
-		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	}
-	return o;
 }
 
 /* One rule of chain: body adds its statements to r; returns from the
@@ -551,9 +527,10 @@ int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, s
 {
 	int ret;
 
-	ret = plan_push(p, false, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
+	ret = plan_push(p, false, PLAN_TABLE, plan_table_new(p->table), -1, p->table, NULL);
 	ret = ret
-		  ?: plan_push(p, false, PLAN_OBJECT, counter_new(p->table, "fail-closed"), -1,
+		  ?: plan_push(p, false, PLAN_OBJECT,
+			       plan_obj_new(p->table, "fail-closed", NFT_OBJECT_COUNTER), -1,
 			       "fail-closed", NULL);
 	for (int k = 0; k < _SET_KIND_MAX && ret == 0; k++)
 		if (!set_catalog_is_per_length((enum set_kind)k) &&

@@ -334,3 +334,27 @@ char *plan_print(const struct plan *p)
 	}
 	return buf;
 }
+
+struct nftnl_table *plan_table_new(const char *name)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	if (t) {
+		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_BRIDGE);
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	}
+	return t;
+}
+
+struct nftnl_obj *plan_obj_new(const char *table, const char *name, uint32_t type)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (o) {
+		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_BRIDGE);
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, type);
+	}
+	return o;
+}

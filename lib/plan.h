@@ -112,4 +112,11 @@ int plan_sets_size(struct plan *p);
 /* Render the objects a plan creates as an nft script (malloc'ed, NULL on OOM). */
 char *plan_print(const struct plan *p);
 
+struct nftnl_table;
+struct nftnl_obj;
+/* Our table (bridge family), and a named object (NFT_OBJECT_*) in it, to
+ * hand to plan_push(); NULL when out of memory. */
+struct nftnl_table *plan_table_new(const char *name);
+struct nftnl_obj *plan_obj_new(const char *table, const char *name, uint32_t type);
+
 #endif

@@ -220,19 +220,6 @@ static int elems_emit(struct plan *p, bool del, const struct elems *es, const st
 	return 0;
 }
 
-static struct nftnl_obj *obj_new(const char *table, const char *name, uint32_t type)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-
-	if (o) {
-		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_BRIDGE);
-		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
-		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, type);
-	}
-	return o;
-}
-
 /* The vif's counter, and its log limit if frames are logged. */
 static int objects(const struct policy *pol, struct plan *p, bool del, int owner, const char *id)
 {
@@ -240,11 +227,11 @@ static int objects(const struct policy *pol, struct plan *p, bool del, int owner
 	char text[96];
 	int ret;
 
-	ret = plan_push(p, del, PLAN_OBJECT, obj_new(p->table, id, NFT_OBJECT_COUNTER), owner, id,
-			NULL);
+	ret = plan_push(p, del, PLAN_OBJECT, plan_obj_new(p->table, id, NFT_OBJECT_COUNTER), owner,
+			id, NULL);
 	if (ret || pol->log_group < 0)
 		return ret;
-	o = obj_new(p->table, id, NFT_OBJECT_LIMIT);
+	o = plan_obj_new(p->table, id, NFT_OBJECT_LIMIT);
 	if (o) {
 		nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_RATE, pol->log_kernel_rate);
 		nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_UNIT, 1);

@@ -76,17 +76,6 @@ int ruleset_shape_end(const struct ruleset_shape *old, const struct ruleset_shap
 	return ret;
 }
 
-static struct nftnl_table *table_new(const char *name)
-{
-	struct nftnl_table *t = nftnl_table_alloc();
-
-	if (t) {
-		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_BRIDGE);
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
-	}
-	return t;
-}
-
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
 		 struct plan *p)
 {
@@ -97,8 +86,8 @@ int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, con
 		if (!skip || !skip[i])
 			ruleset_shape_add(pol, &sh, &vifs[i]);
 	/* create (no-op if present), delete, create: one transaction, no gap */
-	ret = plan_push(p, false, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
-	ret = ret ?: plan_push(p, true, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
+	ret = plan_push(p, false, PLAN_TABLE, plan_table_new(p->table), -1, p->table, NULL);
+	ret = ret ?: plan_push(p, true, PLAN_TABLE, plan_table_new(p->table), -1, p->table, NULL);
 	ret = ret ?: chains_table_add(pol, &sh, p);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		if (!skip || !skip[i])
