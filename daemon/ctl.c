@@ -5,7 +5,8 @@
  * State comes from the status file the daemon rewrites after every change
  * (RuntimeDirectory, root only), drop counters straight from the kernel.
  * Exit status: 0 every vif enforced, 1 some vif rejected or failed, 2 the
- * daemon is not running or not enforcing, 3 usage error.
+ * daemon is not running or not enforcing, 3 usage error; the same for
+ * every command, metrics too (its output is complete either way).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/object.h>
 
+#include "metrics-text.h"
 #include "status-file.h"
 #include "strmap.h"
 
@@ -290,10 +292,153 @@ static void print_text(const struct status *st, bool running, bool enforcing, co
 	}
 }
 
+/* ---- metrics: the Prometheus text format ---- */
+
+static const char *const vif_states[] = {"pending", "enforced", "rejected", "failed"};
+
+/* The items of a status field separated by sep ("ADDR ADDR", or "ADDR
+ * conflict P/D/ID; ADDR protected P"): the segments that are not blank. */
+static size_t count_items(const char *s, char sep)
+{
+	size_t n = 0;
+	bool blank = true;
+
+	for (;; s++) {
+		if (!*s || *s == sep) {
+			n += !blank;
+			blank = true;
+			if (!*s)
+				return n;
+		} else if (*s != ' ') {
+			blank = false;
+		}
+	}
+}
+
+static void put_vif_labels(FILE *f, const struct row *r)
+{
+	fputs("{vif=", f);
+	metrics_text_put_label_value(f, r->f[F_ID]);
+	fputs(",port=", f);
+	metrics_text_put_label_value(f, r->f[F_PORT]);
+	fputs(",domain=", f);
+	metrics_text_put_label_value(f, r->f[F_DOMAIN]);
+	fputs(",domid=", f);
+	metrics_text_put_label_value(f, r->f[F_DOMID]);
+}
+
+/* One per-vif family: value(r) for every selected vif. */
+static void put_vif_family(FILE *f, const struct status *st, const char *sel, const char *name,
+			   const char *type, const char *help,
+			   long long (*value)(const struct row *r))
+{
+	metrics_text_put_family(f, name, type, help);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+
+		if (!row_matches(r, sel) || value(r) < 0)
+			continue;
+		fputs(name, f);
+		put_vif_labels(f, r);
+		fprintf(f, "} %lld\n", value(r));
+	}
+}
+
+static long long row_dropped(const struct row *r)
+{
+	return r->dropped; /* -1 (not in the kernel): left out */
+}
+
+static long long row_allowed(const struct row *r)
+{
+	return (long long)count_items(r->f[F_ALLOWED], ' ');
+}
+
+static long long row_withheld(const struct row *r)
+{
+	return (long long)count_items(r->f[F_WITHHELD], ';');
+}
+
+static void print_metrics(FILE *f, const struct status *st, bool running, bool enforcing,
+			  const char *sel)
+{
+	const struct status_daemon *d = &st->file.daemon;
+
+	metrics_text_put_family(f, "vifguard_running", "gauge",
+				"Whether vifguardd is running (1) or not (0).");
+	fprintf(f, "vifguard_running %d\n", running);
+	metrics_text_put_family(f, "vifguard_enforcing", "gauge",
+				"Whether vifguard's nf_tables table is in the kernel (1) or not "
+				"(0: guests are not filtered).");
+	fprintf(f, "vifguard_enforcing %d\n", enforcing);
+	metrics_text_put_family(f, "vifguard_ready", "gauge",
+				"Whether vifguardd finished its startup sync (READY=1).");
+	fprintf(f, "vifguard_ready %d\n", d->ready);
+	metrics_text_put_family(f, "vifguard_info", "gauge",
+				"The daemon's table and the xenstore directory it watches.");
+	fputs("vifguard_info{table=", f);
+	metrics_text_put_label_value(f, st->table);
+	fputs(",backend=", f);
+	metrics_text_put_label_value(f, d->backend);
+	fputs("} 1\n", f);
+
+	metrics_text_put_family(f, "vifguard_vifs", "gauge", "Vifs known to vifguardd, by state.");
+	for (size_t k = 0; k < sizeof(vif_states) / sizeof(vif_states[0]); k++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < st->n; i++)
+			n += strcmp(st->rows[i].f[F_STATE], vif_states[k]) == 0;
+		fprintf(f, "vifguard_vifs{state=\"%s\"} %zu\n", vif_states[k], n);
+	}
+	metrics_text_put_family(f, "vifguard_full_syncs_total", "counter",
+				"Full syncs (the whole table replaced) since the daemon started, "
+				"by reason.");
+	for (size_t i = 0; i < d->n_full_syncs; i++) {
+		fputs("vifguard_full_syncs_total{reason=", f);
+		metrics_text_put_label_value(f, d->full_syncs[i].why);
+		fprintf(f, "} %llu\n", d->full_syncs[i].n);
+	}
+	metrics_text_put_family(f, "vifguard_tamper_restores_total", "counter",
+				"Times the table was restored after someone else changed it.");
+	fprintf(f, "vifguard_tamper_restores_total %llu\n", d->tamper_restores);
+	metrics_text_put_family(f, "vifguard_refused_transactions_total", "counter",
+				"nf_tables transactions the kernel refused.");
+	fprintf(f, "vifguard_refused_transactions_total %llu\n", d->refused_transactions);
+	metrics_text_put_family(f, "vifguard_last_full_sync_duration_seconds", "gauge",
+				"How long the last full sync took.");
+	fprintf(f, "vifguard_last_full_sync_duration_seconds %.6f\n",
+		(double)d->last_full_sync_usec / 1e6);
+
+	put_vif_family(f, st, sel, "vifguard_vif_dropped_frames_total", "counter",
+		       "Frames from the vif dropped as spoofed (its nf_tables counter).",
+		       row_dropped);
+	metrics_text_put_family(f, "vifguard_vif_state", "gauge",
+				"The vif's state: 1 for the one it is in.");
+	for (size_t i = 0; i < st->n; i++) {
+		const struct row *r = &st->rows[i];
+
+		if (!row_matches(r, sel))
+			continue;
+		for (size_t k = 0; k < sizeof(vif_states) / sizeof(vif_states[0]); k++) {
+			fputs("vifguard_vif_state", f);
+			put_vif_labels(f, r);
+			fprintf(f, ",state=\"%s\"} %d\n", vif_states[k],
+				strcmp(r->f[F_STATE], vif_states[k]) == 0);
+		}
+	}
+	put_vif_family(f, st, sel, "vifguard_vif_allowed_addresses", "gauge",
+		       "Addresses the vif may send from.", row_allowed);
+	put_vif_family(f, st, sel, "vifguard_vif_withheld_addresses", "gauge",
+		       "Addresses xenstore gives the vif that vifguard withholds (a conflict "
+		       "or a protected address).",
+		       row_withheld);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: vifguardctl [--json] [--runtime-dir DIR] status\n"
 		   "       vifguardctl [--json] [--runtime-dir DIR] show VIF|DOMAIN\n"
+		   "       vifguardctl [--runtime-dir DIR] metrics [VIF|DOMAIN]\n"
 		   "Exit status: 0 all enforced, 1 a vif is rejected or failed, 2 vifguardd is "
 		   "not running or not enforcing, 3 usage.\n");
 }
@@ -308,7 +453,7 @@ int main(int argc, char **argv)
 	};
 	const char *dir = "/run/vifguard", *sel = NULL;
 	struct status st = {.pid = 0, .by_id = STRMAP_INIT};
-	bool json = false, running, enforcing;
+	bool json = false, metrics, running, enforcing;
 	char path[4096];
 	int c, r, code = 0;
 
@@ -330,11 +475,14 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc || (strcmp(argv[optind], "status") == 0 && argc - optind != 1) ||
 	    (strcmp(argv[optind], "show") == 0 && argc - optind != 2) ||
-	    (strcmp(argv[optind], "status") != 0 && strcmp(argv[optind], "show") != 0)) {
+	    (strcmp(argv[optind], "metrics") == 0 && argc - optind > 2) ||
+	    (strcmp(argv[optind], "status") != 0 && strcmp(argv[optind], "show") != 0 &&
+	     strcmp(argv[optind], "metrics") != 0)) {
 		usage(stderr);
 		return 3;
 	}
-	if (strcmp(argv[optind], "show") == 0)
+	metrics = strcmp(argv[optind], "metrics") == 0;
+	if (argc - optind == 2)
 		sel = argv[optind + 1];
 
 	snprintf(path, sizeof(path), "%s/status", dir);
@@ -342,6 +490,12 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "vifguardctl: %s: %s: vifguardd is not running (or never ran)\n",
 			path, strerror(-r));
+		/* a scrape still says so: what an alert on vifguard_enforcing needs */
+		if (metrics) {
+			status_done(&st);
+			st = (struct status){.by_id = STRMAP_INIT};
+			print_metrics(stdout, &st, false, false, NULL);
+		}
 		status_done(&st);
 		return 2;
 	}
@@ -351,7 +505,9 @@ int main(int argc, char **argv)
 	if (r < 0 && r != -ENOENT)
 		fprintf(stderr, "vifguardctl: reading counters: %s\n", strerror(-r));
 
-	if (json)
+	if (metrics)
+		print_metrics(stdout, &st, running, enforcing, sel);
+	else if (json)
 		print_json(&st, running, enforcing, sel);
 	else
 		print_text(&st, running, enforcing, sel);

@@ -28,6 +28,7 @@ struct enforce {
 	/* VIFGUARD_TEST_FAULTS plan-fail=N (tests): the Nth incremental plan
 	 * fails to build as if out of memory */
 	unsigned long plan_fail, n_plans;
+	unsigned long long n_refused; /* transactions the kernel refused */
 };
 
 static uint64_t mono_us(void)
@@ -261,11 +262,18 @@ static int write_once(struct enforce *en, const struct decision *d, const bool *
 		r = -ENOMEM;
 	if (r == 0) {
 		*ret_built = true;
-		if (n_changes && p.n_ops)
+		if (n_changes && p.n_ops) {
 			r = nfwriter_commit(en->nw, &p, err);
+			en->n_refused += r < 0;
+		}
 	}
 	plan_done(&p);
 	return r;
+}
+
+unsigned long long enforce_refused_transactions(const struct enforce *en)
+{
+	return en->n_refused;
 }
 
 int enforce_changes(struct enforce *en, const struct decision *d, const char **ret_why)
@@ -370,6 +378,7 @@ int enforce_full(struct enforce *en, const struct decision *d, bool quiet,
 		r = ruleset_full(en->pol, vifs, d->n, skip, &p);
 		if (r == 0)
 			r = nfwriter_commit(en->nw, &p, &err);
+		en->n_refused += r < 0;
 		plan_done(&p);
 		if (r < 0 && merge && err.owner == PLAN_OWNER_MERGED) {
 			merge = false;

@@ -54,6 +54,9 @@ int enforce_full(struct enforce *en, const struct decision *d, bool quiet,
 		 struct enforce_full_result *ret);
 void enforce_report_quiet(struct enforce *en);
 
+/* How many transactions the kernel refused since the start (metrics). */
+unsigned long long enforce_refused_transactions(const struct enforce *en);
+
 /* The plan enforce_full() would commit, as an nft script (--print-ruleset). */
 int enforce_print(struct enforce *en, const struct decision *d, char **ret_text);
 

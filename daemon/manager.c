@@ -175,6 +175,7 @@ static int full_sync(struct manager *m, const char *why, struct sync_clock *c)
 	} else {
 		m->synced = true;
 		log_full_sync(m, why, c);
+		status_count_full_sync(m->status, why, mono_us() - c->start);
 		if (res.again)
 			resync_later(m, res.again);
 		else
@@ -196,6 +197,7 @@ static void finish(struct manager *m)
 	host_ensure_bridges(m->host, bridges, decide_bridges(m->decide, bridges, 64));
 	report_changes(t);
 	status_set_daemon(m->status, m->ready, xs_sync_root(m->xs));
+	status_set_refused_transactions(m->status, enforce_refused_transactions(m->enforce));
 	status_changed(m->status);
 	/* backwards: vif_table_drop() moves the list's last entry into i */
 	for (size_t i = t->n_list[VIF_LIST_CHANGED]; i-- > 0;) {
@@ -279,8 +281,10 @@ static int on_nfmon(sd_event_source *s, int fd, uint32_t revents, void *userdata
 		  "Table bridge %s was changed by someone else (%s); restoring it", m->pol.table,
 		  who);
 	m->full_sync_why = "restored after an outside change";
-	if (reconcile(m) == 0)
+	if (reconcile(m) == 0) {
+		status_count_tamper_restore(m->status);
 		log_event(LOG_WARNING, MSGID_TAMPER, "Table bridge %s restored", m->pol.table);
+	}
 	return 0;
 }
 

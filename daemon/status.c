@@ -58,6 +58,22 @@ void status_set_daemon(struct status *s, bool ready, const char *backend)
 		 backend ? backend : "(xenstore unreachable)");
 }
 
+void status_count_full_sync(struct status *s, const char *why, uint64_t duration_usec)
+{
+	status_daemon_count_full_sync(&s->daemon, why);
+	s->daemon.last_full_sync_usec = duration_usec;
+}
+
+void status_count_tamper_restore(struct status *s)
+{
+	s->daemon.tamper_restores++;
+}
+
+void status_set_refused_transactions(struct status *s, unsigned long long n)
+{
+	s->daemon.refused_transactions = n;
+}
+
 /* One vif's line. */
 static void put_line(FILE *f, const struct vif_entry *e)
 {

@@ -11,6 +11,7 @@
 #define VIFGUARD_STATUS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <systemd/sd-event.h>
 
@@ -25,6 +26,12 @@ struct status *status_free(struct status *s);
 /* The daemon line: READY=1 sent, and the backend directory watched
  * (NULL: xenstore unreachable). */
 void status_set_daemon(struct status *s, bool ready, const char *backend);
+/* Counters of the daemon line, each from the module that saw the event:
+ * a full sync done (why, how long it took), the table restored after an
+ * outside change, the transactions the kernel refused so far. */
+void status_count_full_sync(struct status *s, const char *why, uint64_t duration_usec);
+void status_count_tamper_restore(struct status *s);
+void status_set_refused_transactions(struct status *s, unsigned long long n);
 /* The entries on the changed list have new lines: write soon. */
 void status_changed(struct status *s);
 /* Write now. */

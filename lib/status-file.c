@@ -30,6 +30,61 @@ static void put_field(FILE *f, const char *key, const char *value)
 		fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, f);
 }
 
+void status_daemon_count_full_sync(struct status_daemon *d, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_full_syncs; i++)
+		if (strcmp(d->full_syncs[i].why, why) == 0)
+			break;
+	if (i == d->n_full_syncs) {
+		/* the last slot takes every reason that did not fit */
+		if (i == STATUS_SYNC_REASONS_MAX - 1)
+			why = "other";
+		if (i == STATUS_SYNC_REASONS_MAX) {
+			i--;
+		} else {
+			snprintf(d->full_syncs[i].why, sizeof(d->full_syncs[i].why), "%s", why);
+			d->n_full_syncs++;
+		}
+	}
+	d->full_syncs[i].n++;
+}
+
+/* "why:n;why:n": ';' and ':' in a reason become ',' (the daemon's have none) */
+static void put_full_syncs(FILE *f, const struct status_daemon *d)
+{
+	fputs("\tfull_syncs=", f);
+	for (size_t i = 0; i < d->n_full_syncs; i++) {
+		fputs(i ? ";" : "", f);
+		for (const char *c = d->full_syncs[i].why; *c; c++)
+			fputc(strchr(";:\t\n\r", *c) ? ',' : *c, f);
+		fprintf(f, ":%llu", d->full_syncs[i].n);
+	}
+}
+
+static void parse_full_syncs(struct status_daemon *d, const char *value)
+{
+	char *copy = strdup(value), *save = NULL, *tok;
+
+	d->n_full_syncs = 0;
+	if (!copy)
+		return;
+	for (tok = strtok_r(copy, ";", &save); tok && d->n_full_syncs < STATUS_SYNC_REASONS_MAX;
+	     tok = strtok_r(NULL, ";", &save)) {
+		struct status_sync_count *c = &d->full_syncs[d->n_full_syncs];
+		char *colon = strrchr(tok, ':');
+
+		if (!colon || colon == tok)
+			continue;
+		*colon = 0;
+		snprintf(c->why, sizeof(c->why), "%s", tok);
+		c->n = strtoull(colon + 1, NULL, 10);
+		d->n_full_syncs++;
+	}
+	free(copy);
+}
+
 void status_file_put_header(FILE *f, const struct status_daemon *d)
 {
 	char pid[16], ready[4];
@@ -41,7 +96,9 @@ void status_file_put_header(FILE *f, const struct status_daemon *d)
 	put_field(f, "table", d->table);
 	put_field(f, "ready", ready);
 	put_field(f, "backend", d->backend);
-	fputc('\n', f);
+	put_full_syncs(f, d);
+	fprintf(f, "\tlast_full_sync_us=%llu\ttamper_restores=%llu\trefused_transactions=%llu\n",
+		d->last_full_sync_usec, d->tamper_restores, d->refused_transactions);
 }
 
 void status_file_put_vif(FILE *f, const char *const v[_STATUS_FIELD_MAX])
@@ -63,6 +120,14 @@ static void daemon_field(struct status_daemon *d, const char *key, const char *v
 		snprintf(d->backend, sizeof(d->backend), "%s", value);
 	else if (strcmp(key, "ready") == 0)
 		d->ready = strcmp(value, "1") == 0;
+	else if (strcmp(key, "full_syncs") == 0)
+		parse_full_syncs(d, value);
+	else if (strcmp(key, "last_full_sync_us") == 0)
+		d->last_full_sync_usec = strtoull(value, NULL, 10);
+	else if (strcmp(key, "tamper_restores") == 0)
+		d->tamper_restores = strtoull(value, NULL, 10);
+	else if (strcmp(key, "refused_transactions") == 0)
+		d->refused_transactions = strtoull(value, NULL, 10);
 }
 
 int status_file_parse_line(struct status_file *sf, const char *line)

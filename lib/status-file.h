@@ -5,7 +5,9 @@
  * cannot drift apart.
  *
  *   vifguard-status 1
- *   daemon<TAB>pid=123<TAB>table=vifguard<TAB>ready=1<TAB>backend=/local/...
+ *   daemon<TAB>pid=123<TAB>table=vifguard<TAB>ready=1<TAB>backend=/local/...<TAB>
+ *         full_syncs=startup:1;xenstore reconnected:2<TAB>last_full_sync_us=1234<TAB>
+ *         tamper_restores=0<TAB>refused_transactions=0
  *   vif<TAB>domid=3<TAB>devid=0<TAB>id=vif3.0<TAB>port=web01<TAB>...
  *
  * One "daemon" line, one "vif" line per known device, tab-separated
@@ -40,12 +42,30 @@ enum status_field {
 
 const char *status_field_to_string(enum status_field f);
 
+/* Full syncs of one reason (the daemon's fixed "why" strings). */
+struct status_sync_count {
+	char why[64];
+	unsigned long long n;
+};
+
+#define STATUS_SYNC_REASONS_MAX 16
+
+/* Counters start at 0 with each daemon; a file without them reads as 0. */
 struct status_daemon {
 	int pid;
 	char table[64];
 	bool ready;
 	char backend[128];
+	struct status_sync_count full_syncs[STATUS_SYNC_REASONS_MAX];
+	size_t n_full_syncs;
+	unsigned long long last_full_sync_usec;	 /* how long the last one took */
+	unsigned long long tamper_restores;	 /* the table restored after an outside change */
+	unsigned long long refused_transactions; /* the kernel refused a transaction */
 };
+
+/* Count one full sync of reason why (a reason past the last slot is counted
+ * as "other"). */
+void status_daemon_count_full_sync(struct status_daemon *d, const char *why);
 
 /* The first two lines. */
 void status_file_put_header(FILE *f, const struct status_daemon *d);

@@ -14,6 +14,9 @@ packages=(
 	nftables iproute2 iputils-ping
 	# test: a real xenstored (C), its CLI clients, and kernel-side tools
 	xen-utils-4.17 xenstore-utils procps psmisc jq time
+	# test: promtool (check metrics, check rules); Debian ships it only in
+	# the server's package, whose service policy-rc.d keeps from starting
+	prometheus
 	# bench: the classic per-vif ebtables layout, side by side (tests/bench);
 	# ebtables-nft itself ships in iptables (the ebtables package is legacy)
 	ebtables iptables

@@ -12,6 +12,7 @@
 
 vg_require_root
 vg_require_cmd jq
+vg_require_cmd promtool
 xsd_available || vg_skip "xenstored or its shim not available"
 
 M3=00:16:3e:00:03:00
@@ -65,6 +66,32 @@ vg_expect_eq "JSON: db01 withheld" '["192.0.2.10 conflict vif3.0/web01/3"]' \
 vg_expect_eq "JSON: rejected state" rejected \
 	"$(jq -r '.vifs[] | select(.domid == 6) | .state' <<<"$json")"
 
+# Prometheus: the whole exposition passes promtool's lint (names, units,
+# _total on counters, HELP/TYPE), with the values the JSON has.
+metrics=$(vgctl metrics)
+rc=$?
+vg_expect_eq "metrics: exit 1 while a vif is rejected (as status)" 1 "$rc"
+lint=$(promtool check metrics <<<"$metrics" 2>&1)
+vg_expect_eq "metrics: promtool check metrics passes" "0 " "$? $lint"
+vg_log "promtool check metrics: exit 0, output '$lint'"
+vg_check "metrics: running and enforcing" \
+	grep -qx 'vifguard_enforcing 1' <<<"$metrics"
+vg_check "metrics: startup full sync counted" \
+	grep -qx 'vifguard_full_syncs_total{reason="startup"} 1' <<<"$metrics"
+vg_check "metrics: one rejected vif" grep -qx 'vifguard_vifs{state="rejected"} 1' <<<"$metrics"
+db01='{vif="vif5.0",port="vif5.0",domain="db01",domid="5"}'
+vg_check "metrics: db01 has one allowed address" \
+	grep -qxF "vifguard_vif_allowed_addresses$db01 1" <<<"$metrics"
+vg_check "metrics: ... and one withheld" \
+	grep -qxF "vifguard_vif_withheld_addresses$db01 1" <<<"$metrics"
+vg_check "metrics: web01's drops as in JSON ($after)" grep -qx \
+	"vifguard_vif_dropped_frames_total{vif=\"vif3.0\",port=\"vif3.0\",domain=\"web01\",domid=\"3\"} $after" \
+	<<<"$metrics"
+vg_check "metrics: the rejected vif's state" grep -q \
+	'vifguard_vif_state{vif="vif6.0",.*,state="rejected"} 1' <<<"$metrics"
+vg_log "vifguardctl metrics (head):"
+head -n 40 <<<"$metrics" | sed 's/^/#   /'
+
 vgctl show db01 >/dev/null
 vg_expect_eq "show by domain name: exit 0 (enforced)" 0 $?
 vgctl show vif5.0-emu >/dev/null
@@ -91,6 +118,10 @@ vg_check "daemon killed: text says NOT RUNNING" bash -c "ip netns exec $VG_WORLD
 rm -f "$VG_RUNTIME_DIR/status"
 vgctl status >/dev/null 2>&1
 vg_expect_eq "no status file: exit 2" 2 $?
+metrics=$(vgctl metrics 2>/dev/null)
+vg_expect_eq "no status file: metrics exit 2" 2 $?
+vg_check "no status file: metrics say not enforcing" grep -qx 'vifguard_enforcing 0' <<<"$metrics"
+vg_check "no status file: promtool accepts it" promtool check metrics <<<"$metrics"
 
 # 20,000 vifs: all listed (it used to stop at 16,384 without a word), in
 # memory that grows with the file (it used to take ~200 MB for fixed rows).

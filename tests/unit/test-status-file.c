@@ -61,6 +61,43 @@ int main(void)
 	CHECK_STR(status_field_to_string(STATUS_WITHHELD), "withheld");
 	status_file_done(&sf);
 	free(buf);
+
+	/* the daemon's counters: full syncs by reason, written and read back;
+	 * a file from before them reads as zeros (above: none counted) */
+	CHECK(d.n_full_syncs == 0);
+	for (int i = 0; i < 3; i++)
+		status_daemon_count_full_sync(&d, "xenstore reconnected");
+	status_daemon_count_full_sync(&d, "startup");
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "reason %d", i);
+		status_daemon_count_full_sync(&d, id);
+	}
+	CHECK(d.n_full_syncs == STATUS_SYNC_REASONS_MAX);
+	CHECK_STR(d.full_syncs[STATUS_SYNC_REASONS_MAX - 1].why, "other");
+	CHECK(d.full_syncs[STATUS_SYNC_REASONS_MAX - 1].n == 20 - (STATUS_SYNC_REASONS_MAX - 3));
+	d.last_full_sync_usec = 1234;
+	d.tamper_restores = 2;
+	d.refused_transactions = 5;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	status_file_put_header(f, &d);
+	fclose(f);
+	f = fmemopen(buf, len, "r");
+	CHECK(status_file_read(f, &sf) == 0);
+	fclose(f);
+	CHECK(sf.daemon.n_full_syncs == STATUS_SYNC_REASONS_MAX);
+	CHECK_STR(sf.daemon.full_syncs[0].why, "xenstore reconnected");
+	CHECK(sf.daemon.full_syncs[0].n == 3);
+	CHECK_STR(sf.daemon.full_syncs[1].why, "startup");
+	CHECK(sf.daemon.full_syncs[1].n == 1);
+	CHECK(sf.daemon.last_full_sync_usec == 1234 && sf.daemon.tamper_restores == 2 &&
+	      sf.daemon.refused_transactions == 5);
+	status_file_done(&sf);
+	/* a malformed list is read as far as it makes sense */
+	CHECK(status_file_parse_line(&sf, "daemon\tfull_syncs=:1;a:2;b;c:x") == 0);
+	CHECK(sf.daemon.n_full_syncs == 2 && sf.daemon.full_syncs[0].n == 2);
+	status_file_done(&sf);
+	free(buf);
 	printf("%u checks, %u failed\n", n_checks, n_failed);
 	return n_failed ? 1 : 0;
 }
