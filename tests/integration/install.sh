@@ -41,12 +41,13 @@ pages=("$man8/vifguardd.8" "$man8/vifguardctl.8" "$man5/vifguard.conf.5")
 for f in "$sbin/vifguardd" "$sbin/vifguardctl"; do
 	vg_check "${f#"$stage"} is an executable file" test -f "$f" -a -x "$f"
 done
-for f in "$unit" "$catalog" "$conf" "${pages[@]}"; do
+completions=("$stage/usr/share/bash-completion/completions/"{vifguardctl,vifguardd})
+for f in "$unit" "$catalog" "$conf" "${pages[@]}" "${completions[@]}"; do
 	vg_check "${f#"$stage"} installed" test -s "$f"
 done
 misplaced=$(cd "$stage" && find . \( -type f -o -type l \) |
-	grep -Ev '^\./(usr/sbin/|usr/lib/systemd/(system|catalog)/|usr/share/(man|doc)/|etc/vifguard/)')
-vg_expect_eq "nothing outside /usr/sbin, /usr/lib/systemd, /usr/share/{man,doc}, /etc/vifguard" \
+	grep -Ev '^\./(usr/sbin/|usr/lib/systemd/(system|catalog)/|usr/share/(man|doc|bash-completion/completions)/|etc/vifguard/)')
+vg_expect_eq "nothing outside /usr/sbin, /usr/lib/systemd, /usr/share/{man,doc,bash-completion}, /etc/vifguard" \
 	"" "$misplaced"
 vg_check "installed config is the shipped one" cmp -s "$VG_SOURCE_DIR/conf/vifguard.conf" "$conf"
 
