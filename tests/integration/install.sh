@@ -41,8 +41,9 @@ pages=("$man8/vifguardd.8" "$man8/vifguardctl.8" "$man5/vifguard.conf.5")
 for f in "$sbin/vifguardd" "$sbin/vifguardctl"; do
 	vg_check "${f#"$stage"} is an executable file" test -f "$f" -a -x "$f"
 done
+metrics_units=("$stage/usr/lib/systemd/system/vifguard-metrics."{service,timer})
 completions=("$stage/usr/share/bash-completion/completions/"{vifguardctl,vifguardd})
-for f in "$unit" "$catalog" "$conf" "${pages[@]}" "${completions[@]}"; do
+for f in "$unit" "$catalog" "$conf" "${pages[@]}" "${completions[@]}" "${metrics_units[@]}"; do
 	vg_check "${f#"$stage"} installed" test -s "$f"
 done
 misplaced=$(cd "$stage" && find . \( -type f -o -type l \) |
@@ -55,6 +56,8 @@ vg_check "installed config is the shipped one" cmp -s "$VG_SOURCE_DIR/conf/vifgu
 vg_expect_eq "unit: ExecStart= is /usr/sbin/vifguardd" "/usr/sbin/vifguardd" \
 	"$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit")"
 vg_check "unit: no unsubstituted @VARIABLES@" vg_not grep -q '@[A-Z_]*@' "$unit"
+vg_check "metrics unit: runs /usr/sbin/vifguardctl metrics" \
+	grep -q "^ExecStart=.*'/usr/sbin/vifguardctl metrics " "${metrics_units[0]}"
 for doc in $(sed -n 's/^Documentation=//p' "$unit"); do
 	case $doc in man:*) ;; *) continue ;; esac
 	name=${doc#man:}
@@ -73,16 +76,17 @@ verify_unit() {
 	vg_cleanup_add rm -rf "$vroot"
 	cp -a "$stage/." "$vroot/" &&
 		cp -a /usr/lib/systemd/system/. "$vroot/usr/lib/systemd/system/" &&
-		mkdir -p "$vroot/bin" && cp /bin/kill "$vroot/bin/" || return 1
+		mkdir -p "$vroot/bin" && cp /bin/kill /bin/sh "$vroot/bin/" || return 1
 	out=$(MANPATH=$stage/usr/share/man SYSTEMD_LOG_LEVEL=notice \
-		systemd-analyze verify --root="$vroot" vifguard.service 2>&1)
+		systemd-analyze verify --root="$vroot" vifguard.service vifguard-metrics.service \
+			vifguard-metrics.timer 2>&1)
 	rc=$?
 	[ -z "$out" ] || printf '#   %s\n' "$out" >&2
 	[ "$rc" -eq 0 ] && [ -z "$out" ]
 }
 if command -v systemd-analyze >/dev/null && [ -d /usr/lib/systemd/system ] &&
 	systemd-analyze verify --help 2>/dev/null | grep -q -- '--root'; then
-	vg_check "systemd-analyze verify: staged unit clean (paths, keys, man pages)" verify_unit
+	vg_check "systemd-analyze verify: staged units clean (paths, keys, man pages)" verify_unit
 else
 	vg_log "systemd-analyze verify --root not available here: unit verification skipped"
 fi
