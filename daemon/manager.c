@@ -209,7 +209,6 @@ static void finish(struct manager *m)
 		}
 	}
 	vif_table_list_clear(t, VIF_LIST_CHANGED);
-	xs_sync_watch_names(m->xs);
 }
 
 static int reconcile(struct manager *m)

@@ -14,7 +14,11 @@
 #include "xenwatch.h"
 
 #define WATCH_TOKEN "vifguard"
-/* a domain's name (xl rename, the end of a migration) */
+/* a domain's name (xl rename, the end of a migration): one watch on all of
+ * /local/domain, whose events other than names are dropped at once.  One
+ * watch per domain would cost xenstored a comparison with each of them on
+ * every write anyone makes (docs/performance.md: the bench's xenstore
+ * transactions took 1-3 ms longer with 4,000 of them). */
 #define NAME_TOKEN "vifguard-name"
 
 struct xenwatch {
@@ -128,6 +132,8 @@ int xenwatch_new(struct xenwatch **ret)
 		goto fail;
 	}
 	x->initial_pending = true;
+	/* without it names are read only with their vifs: not fatal */
+	(void)xs_watch(x->xs, "/local/domain", NAME_TOKEN);
 	*ret = x;
 	return 0;
 fail:
@@ -163,7 +169,10 @@ int xenwatch_drain(struct xenwatch *x, void (*cb)(const char *path, void *userda
 			return errno ? -errno : -EIO;
 		}
 		if (strcmp(v[XS_WATCH_TOKEN], NAME_TOKEN) == 0) {
-			cb(v[XS_WATCH_PATH], userdata);
+			uint32_t domid;
+
+			if (xenwatch_name_path_domid(v[XS_WATCH_PATH], &domid) == 0)
+				cb(v[XS_WATCH_PATH], userdata);
 			free(v);
 			continue;
 		}
@@ -322,16 +331,6 @@ void xenwatch_keys_view(const struct xenwatch_keys *k, struct vif_keys *ret)
 	    .type = p[XW_TYPE],
 	    .bridge = p[XW_BRIDGE],
 	};
-}
-
-int xenwatch_watch_name(struct xenwatch *x, uint32_t domid, bool on)
-{
-	char path[64];
-	bool ok;
-
-	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
-	ok = on ? xs_watch(x->xs, path, NAME_TOKEN) : xs_unwatch(x->xs, path, NAME_TOKEN);
-	return ok ? 0 : errno ? -errno : -EIO;
 }
 
 int xenwatch_name_path_domid(const char *path, uint32_t *ret)

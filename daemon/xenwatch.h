@@ -60,9 +60,8 @@ void xenwatch_name_sanitize(const char *v, size_t n, char *buf, size_t len);
  * xenbus device: libxenstore alone can talk to it). */
 int xenwatch_socket_open(int flags);
 
-/* Watch /local/domain/<domid>/name (on) or stop (off).  Its events reach
- * xenwatch_drain()'s callback like the backend's; the first comes at once. */
-int xenwatch_watch_name(struct xenwatch *x, uint32_t domid, bool on);
+/* Changes of /local/domain/<domid>/name reach xenwatch_drain()'s callback
+ * too (one watch on /local/domain; its other events are dropped). */
 /* The domid of a "/local/domain/<domid>/name" path, or -EINVAL. */
 int xenwatch_name_path_domid(const char *path, uint32_t *ret);
 

@@ -38,7 +38,7 @@ struct xs_sync {
 	bool xsb_off;
 	bool rescan;
 	const char *full_sync_why;
-	struct xs_names names;	   /* the domains' name watches */
+	struct xs_names names;	   /* which devices each domain has */
 	struct retry_list retries; /* unreadable devices */
 	char bad_paths[16][96];	   /* malformed directory names already reported */
 	size_t n_bad_paths;
@@ -54,12 +54,6 @@ static uint64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-void xs_sync_watch_names(struct xs_sync *x)
-{
-	if (x->ev)
-		xs_names_watch_later(&x->names, x->ev);
 }
 
 /* ---- watch events ---- */
@@ -539,7 +533,6 @@ static void detach(struct xs_sync *x)
 	x->source = sd_event_source_disable_unref(x->source);
 	x->liveness_source = sd_event_source_disable_unref(x->liveness_source);
 	x->xw = xenwatch_free(x->xw);
-	x->names.xw = NULL;
 	x->xsb = xs_bulk_free(x->xsb);
 }
 
@@ -568,7 +561,7 @@ static int on_reconnect_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	}
 	log_notice("Reconnected to xenstore; resyncing");
 	/* a new connection has no name watches: set them again */
-	xs_names_reset(&x->names, x->t, x->xw);
+	xs_names_reset(&x->names, x->t);
 	x->rescan = true;
 	x->full_sync_why = "xenstore reconnected";
 	return 0;
@@ -619,7 +612,6 @@ int xs_sync_new(sd_event *ev, const struct policy *pol, struct vif_table *t, str
 		return r;
 	}
 	x->names = XS_NAMES_INIT;
-	x->names.xw = x->xw;
 	x->rescan = true;
 	*ret = x;
 	return 0;

@@ -50,8 +50,4 @@ struct xs_sync_clock {
  * is scheduled). */
 int xs_sync_refresh(struct xs_sync *x, struct xs_sync_clock *clock);
 
-/* Watch the names of domains that gained a vif (at idle priority: a boot
- * storm's watches do not hold up its enforcement). */
-void xs_sync_watch_names(struct xs_sync *x);
-
 #endif

@@ -98,7 +98,6 @@ domain_is() {
 	grep -q "domid=3	devid=0	.*domain=$1	" "$VG_RUNTIME_DIR/status"
 }
 vg_check "5: the status names web03" vg_wait_for 3000 domain_is web03
-sleep 0.5 # the name watches are set at idle priority after a change
 xenstore-write /local/domain/3/name web03-renamed
 vg_check "5: after xl rename the status names web03-renamed" \
 	vg_wait_for 3000 domain_is web03-renamed
