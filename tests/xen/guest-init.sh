@@ -1,0 +1,47 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# /init of the PV guests' initramfs (busybox): load netfront, bring the NICs
+# up, then serve commands that dom0 writes to this domain's xenstore
+# directory.  xenstore, not the network, is the control channel: the network
+# is what is under test, and vifguard drops a fail-closed or spoofing guest's
+# traffic by design.
+#   dom0 writes  data/vg-cmd = "<seq> <shell command>"
+#   guest writes data/vg-out = "<seq> <exit code> <output>"
+# (paths relative to /local/domain/<domid>; libxl makes data/ writable by
+# the guest).
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp
+mount -t tmpfs tmpfs /tmp
+insmod /modules/xen-netfront.ko
+# Only crafted frames on the wire: no router solicitations, DAD or MLD from
+# the guest's own stack (it has no addresses to use anyway).
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ -e /sys/class/net/eth0 ] && break
+	sleep 0.5
+done
+for d in /sys/class/net/eth*; do
+	ip link set "${d##*/}" up
+done
+xenstore-write data/vg-ready 1
+
+last=
+while :; do
+	cmd=$(xenstore-read data/vg-cmd 2>/dev/null)
+	if [ -n "$cmd" ] && [ "$cmd" != "$last" ]; then
+		last=$cmd
+		seq=${cmd%% *}
+		sh -c ". /bin/guest-lib.sh; ${cmd#* }" >/tmp/out 2>&1
+		rc=$?
+		xenstore-write data/vg-out "$seq $rc $(head -c 3000 /tmp/out)"
+		continue
+	fi
+	# Wakes on the next write (the first event is the watch's own); the
+	# timeout covers a write between the read above and the watch.
+	timeout 2 xenstore-watch -n 2 data/vg-cmd >/dev/null 2>&1
+done

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh
+#
+# Sourced by the guest's command loop before each command from dom0 (busybox
+# sh): helpers that keep the commands short, as a xenstore value holds at
+# most 4 kB.
+#
+# obs NAME TIMEOUT_MS IFACE KIND key=value...: count, in the background,
+# copies of that frame arriving on IFACE (at most 3); returns once listening.
+obs() {
+	n=$1 t=$2 i=$3
+	shift 3
+	mkdir -p /tmp/o
+	rm -f "/tmp/o/$n.r" "/tmp/o/$n.c"
+	vgframe observe -i "$i" -t "$t" -n 3 -r "/tmp/o/$n.r" "$@" >"/tmp/o/$n.c" 2>/dev/null &
+	k=0
+	while [ ! -e "/tmp/o/$n.r" ] && [ $k -lt 200 ]; do
+		sleep 0.05
+		k=$((k + 1))
+	done
+	[ -e "/tmp/o/$n.r" ]
+}
+
+# obs_results: wait for every observer (bounded), print "NAME COUNT" lines.
+obs_results() {
+	k=0
+	while pidof vgframe >/dev/null && [ $k -lt 1200 ]; do
+		sleep 0.1
+		k=$((k + 1))
+	done
+	for f in /tmp/o/*.c; do
+		[ -e "$f" ] || continue
+		c=$(cat "$f")
+		n=${f##*/}
+		echo "${n%.c} ${c:--1}"
+	done
+	rm -rf /tmp/o
+}
+
+# up IFACE: a NIC attached after boot comes up down.
+up() {
+	ip link set "$1" up
+}
