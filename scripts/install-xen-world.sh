@@ -38,7 +38,8 @@ fi
 
 # The hypervisor must match the toolstack that dom0 runs (xen-utils-4.17).
 xen_ver=$(dpkg-query -W -f='${Version}' xen-utils-4.17)
-want="xen-hypervisor-4.17-amd64=$xen_ver busybox-static"
+# (the layout's version comes last: bump it when this script changes what it makes)
+want="xen-hypervisor-4.17-amd64=$xen_ver busybox-static layout-2"
 if [ -f "$cache/stamp" ] && [ "$(sed -n 1p "$cache/stamp")" = "$want" ]; then
 	exit 0
 fi
@@ -50,6 +51,7 @@ kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image
 [ -n "$kpkg" ] || { echo "install-xen-world.sh: no kernel behind linux-image-amd64" >&2; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vg-xen-install.XXXXXX")
+chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 new=$cache.new
 rm -rf "$new"
@@ -67,7 +69,14 @@ depmod -b "$new/root" "$kver"
 # QEMU boots Xen's multiboot ELF directly, but not gzipped.
 zcat "$new/root/boot/xen-4.17-amd64.gz" >"$new/xen"
 # An uncompressed kernel for the PV guests: libxc then need not inflate the
-# bzImage in emulation for every xl create (seconds each under TCG).
+# bzImage in emulation for every xl create (seconds each under TCG).  Debian
+# compresses it with xz; its stream starts at the first xz magic.
+off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$new/root/boot/vmlinuz-$kver" | head -n1 | cut -d: -f1)
+[ -n "$off" ] || { echo "install-xen-world.sh: no xz stream in the kernel image" >&2; exit 1; }
+# xz stops with an error at the trailing data after the stream: check the ELF
+tail -c +$((off + 1)) "$new/root/boot/vmlinuz-$kver" | xz -dc >"$new/vmlinux" 2>/dev/null || true
+[ "$(head -c 4 "$new/vmlinux" | od -An -c | tr -d ' ')" = '177ELF' ] ||
+	{ echo "install-xen-world.sh: could not unpack the kernel image" >&2; exit 1; }
 printf '%s\n' "$kver" >"$new/kernel-version"
 printf '%s\n%s\n' "$want" "$kpkg" >"$new/stamp"
 rm -rf "$cache"

@@ -16,12 +16,15 @@
 # No -e: a failed check is counted and the run goes on to the teardown.
 set -uo pipefail
 
-: "${VG_SOURCE_DIR:?}" "${VG_BUILD_DIR:?}" "${VG_XEN_T0:?}"
+: "${VG_SOURCE_DIR:?}" "${VG_BUILD_DIR:?}" "${VG_XEN_T0:?}" "${VG_XEN_GUEST_KERNEL:?}"
 share=${VG_XEN_SHARE:-/xw}
 frame=$VG_BUILD_DIR/tests/tools/vgframe
 table=vifguard
-# Observers wait this long for frames that must not come.
-obs_ms=${VG_XEN_OBS_MS:-15000}
+# Observers are stopped this long after the last frame was sent: under
+# emulation a bridged frame takes milliseconds, this is a wide margin.
+settle_s=${VG_XEN_SETTLE_S:-3}
+# ... and give up on their own after this (a run that stalls).
+obs_ms=300000
 n_test=0
 n_fail=0
 
@@ -110,7 +113,7 @@ guest_cfg() {
 	cat >"/etc/xen/$name.cfg" <<CFG
 name = "$name"
 type = "pv"
-kernel = "$share/vmlinuz"
+kernel = "$VG_XEN_GUEST_KERNEL"
 ramdisk = "$share/guest.cpio.gz"
 extra = "console=hvc0 quiet"
 memory = 128
@@ -149,7 +152,7 @@ guest_create() {
 guest_run() {
 	local id=${domid[$1]} cmd=$2 out i
 	seq_no=$((seq_no + 1))
-	xenstore-write "/local/domain/$id/data/vg-cmd" "$seq_no $cmd"
+	xenstore-write "/local/domain/$id/data/vg-cmd" "$seq_no $cmd" || return 98
 	for ((i = 0; i < 600; i++)); do
 		out=$(xenstore-read "/local/domain/$id/data/vg-out" 2>/dev/null)
 		if [ "${out%% *}" = "$seq_no" ]; then
@@ -164,12 +167,13 @@ guest_run() {
 }
 
 # guest_batch NAME CMD...: run several commands, as few xenstore round trips
-# as a value of at most ~3 kB allows; stops at the first failing chunk.
+# as xenstored's limit on a guest-owned value (2 kB) allows; stops at the
+# first failing chunk.
 guest_batch() {
 	local name=$1 chunk= c
 	shift
 	for c in "$@"; do
-		if [ -n "$chunk" ] && [ $((${#chunk} + ${#c})) -gt 2500 ]; then
+		if [ -n "$chunk" ] && [ $((${#chunk} + ${#c})) -gt 1500 ]; then
 			guest_run "$name" "$chunk" >&2 || return 1
 			chunk=
 		fi
@@ -252,6 +256,8 @@ run_cases() {
 		done
 		guest_batch "$g" "${sends[@]}" || log "$g: a send failed"
 	done
+	sleep "$settle_s"
+	kill -INT "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
 	declare -A gcount=()
 	while read -r idx n; do

@@ -38,7 +38,7 @@ while :; do
 		seq=${cmd%% *}
 		sh -c ". /bin/guest-lib.sh; ${cmd#* }" >/tmp/out 2>&1
 		rc=$?
-		xenstore-write data/vg-out "$seq $rc $(head -c 3000 /tmp/out)"
+		xenstore-write data/vg-out "$seq $rc $(head -c 1800 /tmp/out)"
 		continue
 	fi
 	# Wakes on the next write (the first event is the watch's own); the

@@ -3,7 +3,7 @@
 #
 # Sourced by the guest's command loop before each command from dom0 (busybox
 # sh): helpers that keep the commands short, as a xenstore value holds at
-# most 4 kB.
+# most 2 kB (xenstored's default quota for nodes a guest owns).
 #
 # obs NAME TIMEOUT_MS IFACE KIND key=value...: count, in the background,
 # copies of that frame arriving on IFACE (at most 3); returns once listening.
@@ -13,6 +13,7 @@ obs() {
 	mkdir -p /tmp/o
 	rm -f "/tmp/o/$n.r" "/tmp/o/$n.c"
 	vgframe observe -i "$i" -t "$t" -n 3 -r "/tmp/o/$n.r" "$@" >"/tmp/o/$n.c" 2>/dev/null &
+	echo $! >"/tmp/o/$n.p"
 	k=0
 	while [ ! -e "/tmp/o/$n.r" ] && [ $k -lt 200 ]; do
 		sleep 0.05
@@ -21,12 +22,18 @@ obs() {
 	[ -e "/tmp/o/$n.r" ]
 }
 
-# obs_results: wait for every observer (bounded), print "NAME COUNT" lines.
+# obs_results: stop every observer (SIGINT: it prints its count and exits),
+# print "NAME COUNT" lines.
 obs_results() {
+	for p in /tmp/o/*.p; do
+		[ -e "$p" ] && kill -INT "$(cat "$p")" 2>/dev/null
+	done
 	k=0
-	while pidof vgframe >/dev/null && [ $k -lt 1200 ]; do
-		sleep 0.1
-		k=$((k + 1))
+	for p in /tmp/o/*.p; do
+		while [ -e "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && [ $k -lt 300 ]; do
+			sleep 0.1
+			k=$((k + 1))
+		done
 	done
 	for f in /tmp/o/*.c; do
 		[ -e "$f" ] || continue

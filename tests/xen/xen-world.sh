@@ -108,11 +108,14 @@ done
 share=$tmp/share
 mkdir -p "$share/units"
 cpio_of "$g" "$share/guest.cpio.gz"
-cp "$vmlinuz" "$share/vmlinuz"
+# The guests' kernel: uncompressed, read through dom0's cached root share.
+guest_kernel=$cache/vmlinux
+[ -s "$guest_kernel" ] || vg_skip "no $guest_kernel: run scripts/install-xen-world.sh again"
 cp "$VG_SOURCE_DIR"/tests/xen/units/* "$share/units/"
 {
 	printf 'VG_SOURCE_DIR=%q\nVG_BUILD_DIR=%q\n' "$VG_SOURCE_DIR" "$VG_BUILD_DIR"
 	printf 'VG_XEN_SHARE=/xw\nVG_XEN_KVER=%q\nVG_XEN_T0=%q\n' "$kver" "$t0"
+	printf 'VG_XEN_GUEST_KERNEL=%q\n' "$guest_kernel"
 } >"$share/env"
 chmod -R a+rX "$share"
 
