@@ -6,7 +6,8 @@
 # most 2 kB (xenstored's default quota for nodes a guest owns).
 #
 # obs NAME TIMEOUT_MS IFACE KIND key=value...: count, in the background,
-# copies of that frame arriving on IFACE (at most 3); returns once listening.
+# copies of that frame arriving on IFACE (at most 3).  obs_wait waits until
+# every observer started so far is listening.
 obs() {
 	n=$1 t=$2 i=$3
 	shift 3
@@ -14,12 +15,17 @@ obs() {
 	rm -f "/tmp/o/$n.r" "/tmp/o/$n.c"
 	vgframe observe -i "$i" -t "$t" -n 3 -r "/tmp/o/$n.r" "$@" >"/tmp/o/$n.c" 2>/dev/null &
 	echo $! >"/tmp/o/$n.p"
+}
+
+obs_wait() {
 	k=0
-	while [ ! -e "/tmp/o/$n.r" ] && [ $k -lt 200 ]; do
-		sleep 0.05
-		k=$((k + 1))
+	for p in /tmp/o/*.p; do
+		while [ ! -e "${p%.p}.r" ] && [ $k -lt 300 ]; do
+			sleep 0.1
+			k=$((k + 1))
+		done
+		[ -e "${p%.p}.r" ] || return 1
 	done
-	[ -e "/tmp/o/$n.r" ]
 }
 
 # obs_results: stop every observer (SIGINT: it prints its count and exits),

@@ -123,8 +123,10 @@ chmod -R a+rX "$share"
 # command line) and initramfs as the two multiboot modules.
 accel=(-accel tcg)
 [ -w /dev/kvm ] && accel=(-accel kvm)
-xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=false"
-dom0_args="console=hvc0 earlyprintk=xen quiet loglevel=4 systemd.unit=vg-xen.target"
+# No speculation mitigations: the emulated CPU is not the attack surface here,
+# and every extra flush costs real time under TCG.
+xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=false spec-ctrl=no"
+dom0_args="console=hvc0 earlyprintk=xen quiet loglevel=4 mitigations=off systemd.unit=vg-xen.target"
 vg_log "booting Xen (${accel[1]}) with dom0 $kver; log: $tmp/serial.log"
 qemu-system-x86_64 "${accel[@]}" -machine pc -cpu qemu64,+svm -m 4096 -smp 2 \
 	-display none -monitor none -serial "file:$tmp/serial.log" -nic none -no-reboot \
