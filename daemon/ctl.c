@@ -21,94 +21,68 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/object.h>
 
-#define MAX_VIFS 16384
-#define FIELD_MAX 1024
+#include "status-file.h"
+#include "strmap.h"
 
-enum { F_ID, F_DOMID, F_DEVID, F_PORT, F_EMU, F_DOMAIN, F_STATE, F_MAC, F_BRIDGE, F_ALLOWED,
-       F_WITHHELD, F_ERROR, _F_MAX };
-static const char *const field_names[_F_MAX] = {
-	"id", "domid", "devid", "port", "emu", "domain", "state", "mac", "bridge", "allowed",
-	"withheld", "error",
-};
+#define F_ID STATUS_ID
+#define F_DOMID STATUS_DOMID
+#define F_DEVID STATUS_DEVID
+#define F_PORT STATUS_PORT
+#define F_EMU STATUS_EMU
+#define F_DOMAIN STATUS_DOMAIN
+#define F_STATE STATUS_STATE
+#define F_MAC STATUS_MAC
+#define F_BRIDGE STATUS_BRIDGE
+#define F_ALLOWED STATUS_ALLOWED
+#define F_WITHHELD STATUS_WITHHELD
+#define F_ERROR STATUS_ERROR
 
+/* A vif line of the status file and its drop counter. */
 struct row {
-	char f[_F_MAX][FIELD_MAX];
-	long long dropped; /* -1: unknown */
+	const char *const *f; /* its fields, in the status file's rows */
+	long long dropped;    /* -1: unknown */
 };
 
 struct status {
 	int pid;
 	char table[64];
-	char backend[128];
-	bool ready;
+	struct status_file file;
 	struct row *rows;
 	size_t n;
+	struct strmap by_id; /* id -> row, for the counters */
 };
-
-static void set_field(char dst[FIELD_MAX], const char *v)
-{
-	snprintf(dst, FIELD_MAX, "%s", v);
-}
 
 static int status_load(const char *path, struct status *st)
 {
-	char *line = NULL;
-	size_t cap = 0;
 	FILE *f = fopen(path, "re");
-	int r = 0;
+	int r;
 
 	if (!f)
 		return -errno;
-	st->rows = calloc(MAX_VIFS, sizeof(*st->rows));
-	if (!st->rows) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	while (getline(&line, &cap, f) > 0) {
-		char *save = NULL, *tok;
-		bool is_vif;
-		struct row *row = NULL;
-
-		line[strcspn(line, "\n")] = 0;
-		tok = strtok_r(line, "\t", &save);
-		if (!tok)
-			continue;
-		is_vif = strcmp(tok, "vif") == 0;
-		if (!is_vif && strcmp(tok, "daemon") != 0)
-			continue;
-		if (is_vif) {
-			if (st->n == MAX_VIFS)
-				break;
-			row = &st->rows[st->n++];
-			row->dropped = -1;
-		}
-		while ((tok = strtok_r(NULL, "\t", &save))) {
-			char *eq = strchr(tok, '=');
-
-			if (!eq)
-				continue;
-			*eq++ = 0;
-			if (!is_vif) {
-				if (strcmp(tok, "pid") == 0)
-					st->pid = atoi(eq);
-				else if (strcmp(tok, "table") == 0)
-					snprintf(st->table, sizeof(st->table), "%s", eq);
-				else if (strcmp(tok, "backend") == 0)
-					snprintf(st->backend, sizeof(st->backend), "%s", eq);
-				else if (strcmp(tok, "ready") == 0)
-					st->ready = strcmp(eq, "1") == 0;
-				continue;
-			}
-			for (int k = 0; k < _F_MAX; k++)
-				if (strcmp(tok, field_names[k]) == 0)
-					set_field(row->f[k], eq);
-		}
-	}
-	free(line);
-	if (ferror(f))
-		r = -EIO;
+	r = status_file_read(f, &st->file);
 	fclose(f);
-	return r;
+	if (r < 0)
+		return r;
+	st->pid = st->file.daemon.pid;
+	snprintf(st->table, sizeof(st->table), "%s", st->file.daemon.table);
+	st->n = st->file.n_rows;
+	st->rows = calloc(st->n + 1, sizeof(*st->rows));
+	if (!st->rows || strmap_reserve(&st->by_id, st->n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n; i++) {
+		int added;
+
+		st->rows[i] = (struct row){.f = st->file.rows[i].v, .dropped = -1};
+		*strmap_put(&st->by_id, st->rows[i].f[F_ID], &added) = &st->rows[i];
+	}
+	return 0;
+}
+
+static void status_done(struct status *st)
+{
+	free(st->rows);
+	strmap_done(&st->by_id);
+	status_file_done(&st->file);
 }
 
 struct counters {
@@ -126,12 +100,14 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
 	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER) {
+		void **row;
+
 		name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
 		c->seen_table = true;
-		for (size_t i = 0; name && i < c->st->n; i++)
-			if (strcmp(c->st->rows[i].f[F_ID], name) == 0)
-				c->st->rows[i].dropped =
-					(long long)nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		row = name ? strmap_get(&c->st->by_id, name) : NULL;
+		if (row)
+			((struct row *)*row)->dropped =
+			    (long long)nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
 	}
 	nftnl_obj_free(o);
 	return MNL_CB_OK;
@@ -141,7 +117,7 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 static int counters_load(struct status *st)
 {
 	static char buf[1 << 16] __attribute__((aligned(8)));
-	struct counters c = { .st = st };
+	struct counters c = {.st = st};
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
@@ -150,8 +126,8 @@ static int counters_load(struct status *st)
 
 	if (!o)
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_BRIDGE, NLM_F_DUMP | NLM_F_ACK,
-				    seq);
+	nlh =
+	    nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_BRIDGE, NLM_F_DUMP | NLM_F_ACK, seq);
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, st->table);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	nftnl_obj_nlmsg_build_payload(nlh, o);
@@ -203,12 +179,13 @@ static void json_str(const char *s)
 /* "a b c" -> ["a","b","c"]; "x; y" with sep ';' for withheld */
 static void json_list(const char *s, char sep)
 {
-	char buf[FIELD_MAX];
+	char *buf = strdup(s);
 	char *save = NULL, *tok;
-	char seps[3] = { sep, 0, 0 };
+	char seps[3] = {sep, 0, 0};
 	bool first = true;
 
-	snprintf(buf, sizeof(buf), "%s", s);
+	if (!buf)
+		abort();
 	putchar('[');
 	for (tok = strtok_r(buf, seps, &save); tok; tok = strtok_r(NULL, seps, &save)) {
 		while (*tok == ' ')
@@ -220,6 +197,7 @@ static void json_list(const char *s, char sep)
 		first = false;
 	}
 	putchar(']');
+	free(buf);
 }
 
 static bool row_matches(const struct row *r, const char *sel)
@@ -291,7 +269,7 @@ static void print_text(const struct status *st, bool running, bool enforcing, co
 	       "PORTS", "MAC", "STATE", "DROPPED", "ALLOWED");
 	for (size_t i = 0; i < st->n; i++) {
 		const struct row *r = &st->rows[i];
-		char ports[2 * FIELD_MAX + 2], dropped[32];
+		char ports[160], dropped[32];
 
 		if (!row_matches(r, sel))
 			continue;
@@ -302,8 +280,8 @@ static void print_text(const struct status *st, bool running, bool enforcing, co
 		else
 			snprintf(dropped, sizeof(dropped), "-");
 		printf("%-10s %-16s %5s %5s %-22s %-17s %-9s %8s  %s\n", r->f[F_ID],
-		       r->f[F_DOMAIN][0] ? r->f[F_DOMAIN] : "-", r->f[F_DOMID], r->f[F_DEVID], ports,
-		       r->f[F_MAC][0] ? r->f[F_MAC] : "-", r->f[F_STATE], dropped,
+		       r->f[F_DOMAIN][0] ? r->f[F_DOMAIN] : "-", r->f[F_DOMID], r->f[F_DEVID],
+		       ports, r->f[F_MAC][0] ? r->f[F_MAC] : "-", r->f[F_STATE], dropped,
 		       r->f[F_ALLOWED][0] ? r->f[F_ALLOWED] : "-");
 		if (r->f[F_WITHHELD][0])
 			printf("%10s withheld: %s\n", "", r->f[F_WITHHELD]);
@@ -323,13 +301,13 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "runtime-dir", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"json", no_argument, NULL, 'j'},
+	    {"runtime-dir", required_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	const char *dir = "/run/vifguard", *sel = NULL;
-	struct status st = { .pid = 0 };
+	struct status st = {.pid = 0, .by_id = STRMAP_INIT};
 	bool json = false, running, enforcing;
 	char path[4096];
 	int c, r, code = 0;
@@ -362,9 +340,9 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/status", dir);
 	r = status_load(path, &st);
 	if (r < 0) {
-		fprintf(stderr, "vifguardctl: %s: %s: vifguardd is not running (or never ran)\n", path,
-			strerror(-r));
-		free(st.rows);
+		fprintf(stderr, "vifguardctl: %s: %s: vifguardd is not running (or never ran)\n",
+			path, strerror(-r));
+		status_done(&st);
 		return 2;
 	}
 	running = st.pid > 0 && (kill(st.pid, 0) == 0 || errno == EPERM);
@@ -396,6 +374,6 @@ int main(int argc, char **argv)
 			code = 3;
 		}
 	}
-	free(st.rows);
+	status_done(&st);
 	return code;
 }

@@ -14,6 +14,8 @@
 #include "xenwatch.h"
 
 #define WATCH_TOKEN "vifguard"
+/* a domain's name (xl rename, the end of a migration) */
+#define NAME_TOKEN "vifguard-name"
 
 struct xenwatch {
 	struct xs_handle *xs;
@@ -159,6 +161,11 @@ int xenwatch_drain(struct xenwatch *x, void (*cb)(const char *path, void *userda
 			if (errno == EAGAIN)
 				return 0;
 			return errno ? -errno : -EIO;
+		}
+		if (strcmp(v[XS_WATCH_TOKEN], NAME_TOKEN) == 0) {
+			cb(v[XS_WATCH_PATH], userdata);
+			free(v);
+			continue;
 		}
 		if (strcmp(v[XS_WATCH_TOKEN], WATCH_TOKEN) != 0) {
 			free(v);
@@ -315,6 +322,27 @@ void xenwatch_keys_view(const struct xenwatch_keys *k, struct vif_keys *ret)
 	    .type = p[XW_TYPE],
 	    .bridge = p[XW_BRIDGE],
 	};
+}
+
+int xenwatch_watch_name(struct xenwatch *x, uint32_t domid, bool on)
+{
+	char path[64];
+	bool ok;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+	ok = on ? xs_watch(x->xs, path, NAME_TOKEN) : xs_unwatch(x->xs, path, NAME_TOKEN);
+	return ok ? 0 : errno ? -errno : -EIO;
+}
+
+int xenwatch_name_path_domid(const char *path, uint32_t *ret)
+{
+	unsigned int d;
+	int n = 0;
+
+	if (sscanf(path, "/local/domain/%u/name%n", &d, &n) != 1 || n == 0 || path[n])
+		return -EINVAL;
+	*ret = d;
+	return 0;
 }
 
 void xenwatch_domain_name(struct xenwatch *x, uint32_t domid, char *buf, size_t len)

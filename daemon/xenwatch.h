@@ -60,6 +60,12 @@ void xenwatch_name_sanitize(const char *v, size_t n, char *buf, size_t len);
  * xenbus device: libxenstore alone can talk to it). */
 int xenwatch_socket_open(int flags);
 
+/* Watch /local/domain/<domid>/name (on) or stop (off).  Its events reach
+ * xenwatch_drain()'s callback like the backend's; the first comes at once. */
+int xenwatch_watch_name(struct xenwatch *x, uint32_t domid, bool on);
+/* The domid of a "/local/domain/<domid>/name" path, or -EINVAL. */
+int xenwatch_name_path_domid(const char *path, uint32_t *ret);
+
 /* /local/domain/<domid>/name, or "" */
 void xenwatch_domain_name(struct xenwatch *x, uint32_t domid, char *buf, size_t len);
 

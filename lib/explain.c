@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Drop attribution.  The chains of one vif (lib/ruleset.c) are replayed on
+ * Drop attribution.  The chains of one vif (lib/chains.c) are replayed on
  * the logged bytes in rule order; the first rule that drops the frame names
  * it.  Two kernel details decide what a rule sees, and both are copied here:
  *
@@ -24,35 +24,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ETH_HDR_LEN 14
-#define ET_IPV4 0x0800
-#define ET_ARP 0x0806
-#define ET_IPV6 0x86dd
-#define ET_8021Q 0x8100
-#define ET_8021AD 0x88a8
-#define ET_QINQ_OLD 0x9100
-/* below this the Ethernet type field is an 802.3 length */
-#define ET_MIN 0x0600
+#include "proto.h"
 
-#define IPPROTO_UDP_ 17
-#define IPPROTO_ICMPV6_ 58
-#define NH_HOP 0
-#define NH_ROUTING 43
-#define NH_FRAGMENT 44
-#define NH_AUTH 51
-#define NH_NONE 59
-#define NH_DEST 60
-
-#define ICMPV6_MLD_REPORT 131
-#define ICMPV6_RA 134
-#define ICMPV6_NS 135
-#define ICMPV6_NA 136
-#define ICMPV6_REDIRECT 137
-#define ICMPV6_MLD2_REPORT 143
-
-#define ND_OPT_SOURCE_LL 1
-#define ND_OPT_TARGET_LL 2
-#define ND_OPT_NONCE 14
+/* an NS or NA with exactly one option of one unit (a link-layer address, a nonce) */
+#define ND_LEN_ONE_OPT (PROTO_ND_MSG_LEN + PROTO_ND_OPT_UNIT)
 
 static const char *const reason_names[_EXPLAIN_REASON_MAX] = {
 	[EXPLAIN_REASON_ETHER_SADDR] = "ether-saddr",
@@ -140,7 +115,7 @@ static bool th(struct ctx *c, const struct l4 *l, size_t off, size_t n)
 
 static bool is_icmp6(struct ctx *c, const struct l4 *l, uint8_t type)
 {
-	return l->is_valid && l->proto == IPPROTO_ICMPV6_ && th(c, l, 0, 1) &&
+	return l->is_valid && l->proto == PROTO_IP_ICMPV6 && th(c, l, 0, 1) &&
 	       c->p[l->thoff] == type;
 }
 
@@ -290,17 +265,18 @@ static bool is_allowed(const struct ctx *c, int family, const uint8_t *addr, boo
 
 static bool is_vlan_type(uint16_t t)
 {
-	return t == ET_8021Q || t == ET_8021AD || t == ET_QINQ_OLD;
+	return t == PROTO_ETHERTYPE_8021Q || t == PROTO_ETHERTYPE_8021AD ||
+	       t == PROTO_ETHERTYPE_QINQ_OLD;
 }
 
 static const char *vlan_name(uint16_t tpid)
 {
 	switch (tpid) {
-	case ET_8021Q:
+	case PROTO_ETHERTYPE_8021Q:
 		return "802.1Q";
-	case ET_8021AD:
+	case PROTO_ETHERTYPE_8021AD:
 		return "802.1ad";
-	case ET_QINQ_OLD:
+	case PROTO_ETHERTYPE_QINQ_OLD:
 		return "QinQ (0x9100)";
 	}
 	return "VLAN";
@@ -358,7 +334,7 @@ static void explain_ethertype(struct ctx *c, uint16_t type, bool has_hw)
 	};
 	const uint8_t *p = c->p;
 
-	if (type < ET_MIN) {
+	if (type < PROTO_ETHERTYPE_MIN) {
 		/* 802.3 length field, then an LLC header: STP is 0x42/0x42 */
 		if (is_there(c, 0, 2) && p[0] == 0x42 && p[1] == 0x42)
 			say(c, EXPLAIN_REASON_ETHERTYPE, "802.3 frame without an ethertype (STP)");
@@ -407,28 +383,28 @@ static void explain_arp_rules(struct ctx *c)
 	/* the format checks, each as its own rule */
 	if (!has(c, 0, 2))
 		goto short_frame;
-	if (be16(p) != 1) {
+	if (be16(p) != PROTO_ARP_HTYPE_ETHER) {
 		say(c, EXPLAIN_REASON_ARP_FORMAT, "ARP with hardware type %u (not Ethernet)",
 		    be16(p));
 		return;
 	}
 	if (!has(c, 2, 2))
 		goto short_frame;
-	if (be16(p + 2) != ET_IPV4) {
+	if (be16(p + 2) != PROTO_ETHERTYPE_IPV4) {
 		say(c, EXPLAIN_REASON_ARP_FORMAT, "ARP for protocol type 0x%04x (not IPv4)",
 		    be16(p + 2));
 		return;
 	}
 	if (!has(c, 4, 1))
 		goto short_frame;
-	if (p[4] != 6) {
+	if (p[4] != PROTO_ARP_HLEN_ETHER) {
 		say(c, EXPLAIN_REASON_ARP_FORMAT, "ARP with hardware address length %u (not 6)",
 		    p[4]);
 		return;
 	}
 	if (!has(c, 5, 1))
 		goto short_frame;
-	if (p[5] != 4) {
+	if (p[5] != PROTO_ARP_PLEN_IPV4) {
 		say(c, EXPLAIN_REASON_ARP_FORMAT, "ARP with protocol address length %u (not 4)",
 		    p[5]);
 		return;
@@ -437,7 +413,7 @@ static void explain_arp_rules(struct ctx *c)
 	if (!has(c, 6, 2))
 		goto short_frame;
 	op = be16(p + 6);
-	if (op < 1 || op > 2) {
+	if (op < PROTO_ARP_OP_REQUEST || op > PROTO_ARP_OP_REPLY) {
 		say(c, EXPLAIN_REASON_ARP_OPERATION, "ARP operation %u (%s)", op, arp_op_name(op));
 		return;
 	}
@@ -453,7 +429,7 @@ static void explain_arp_rules(struct ctx *c)
 	/* the probe accept, then arp saddr ip @set accept */
 	if (!has(c, 14, 4))
 		goto short_frame;
-	if (op == 1 && is_zero(p + 14, 4)) {
+	if (op == PROTO_ARP_OP_REQUEST && is_zero(p + 14, 4)) {
 		if (is_there(c, 24, 4))
 			allowed(c, "ARP probe for %s", addr_str(AF_INET, p + 24, a));
 		else
@@ -462,12 +438,13 @@ static void explain_arp_rules(struct ctx *c)
 	}
 	addr_str(AF_INET, p + 14, a);
 	if (is_allowed(c, AF_INET, p + 14, false)) {
-		allowed(c, "ARP %s from %s", op == 1 ? "request" : "reply", a);
+		allowed(c, "ARP %s from %s", op == PROTO_ARP_OP_REQUEST ? "request" : "reply", a);
 		return;
 	}
 	is_gratuitous = is_there(c, 24, 4) && memcmp(p + 24, p + 14, 4) == 0;
 	say(c, EXPLAIN_REASON_ARP_SENDER_IP, "%sARP %s claiming %s",
-	    is_gratuitous ? "gratuitous " : "", op == 1 ? "request" : "reply", a);
+	    is_gratuitous ? "gratuitous " : "", op == PROTO_ARP_OP_REQUEST ? "request" : "reply",
+	    a);
 	claim(c, AF_INET, p + 14);
 	/* final or a guess: the chain ends here either way */
 	(void)is_final(c);
@@ -539,14 +516,16 @@ static void explain_ipv4_rules(struct ctx *c)
 	ip4_parse(c, &l);
 
 	/* udp sport 67 */
-	if (l.is_valid && l.proto == IPPROTO_UDP_ && th(c, &l, 0, 2) && be16(p + l.thoff) == 67) {
+	if (l.is_valid && l.proto == PROTO_IP_UDP && th(c, &l, 0, 2) &&
+	    be16(p + l.thoff) == PROTO_DHCP_SERVER_PORT) {
 		say(c, EXPLAIN_REASON_DHCP_SERVER, "UDP from port 67 (DHCP server)");
 		return;
 	}
 	/* ip saddr 0.0.0.0 ip daddr 255.255.255.255 udp sport 68 udp dport 67 accept */
 	if (has(c, 12, 4) && is_zero(p + 12, 4) && has(c, 16, 4) &&
-	    memcmp(p + 16, bcast, 4) == 0 && l.is_valid && l.proto == IPPROTO_UDP_ &&
-	    th(c, &l, 0, 4) && be16(p + l.thoff) == 68 && be16(p + l.thoff + 2) == 67) {
+	    memcmp(p + 16, bcast, 4) == 0 && l.is_valid && l.proto == PROTO_IP_UDP &&
+	    th(c, &l, 0, 4) && be16(p + l.thoff) == PROTO_DHCP_CLIENT_PORT &&
+	    be16(p + l.thoff + 2) == PROTO_DHCP_SERVER_PORT) {
 		allowed(c, "DHCP request from 0.0.0.0");
 		return;
 	}
@@ -556,9 +535,10 @@ static void explain_ipv4_rules(struct ctx *c)
 			say(c, EXPLAIN_REASON_IP_SADDR, "IPv4 from %s",
 			    addr_str(AF_INET, p + 12, a));
 			claim(c, AF_INET, p + 12);
-		} else if (l.is_valid && l.proto == IPPROTO_UDP_ && l.fragoff == 0 &&
+		} else if (l.is_valid && l.proto == PROTO_IP_UDP && l.fragoff == 0 &&
 			   is_there(c, l.thoff, 4) &&
-			   (be16(p + l.thoff) == 68 || be16(p + l.thoff + 2) == 67)) {
+			   (be16(p + l.thoff) == PROTO_DHCP_CLIENT_PORT ||
+			    be16(p + l.thoff + 2) == PROTO_DHCP_SERVER_PORT)) {
 			say(c, EXPLAIN_REASON_IP_SADDR, "DHCP-like packet from 0.0.0.0");
 		} else {
 			say(c, EXPLAIN_REASON_IP_SADDR, "IPv4 from 0.0.0.0");
@@ -593,8 +573,8 @@ static void explain_ipv4(struct ctx *c)
 
 static bool is_ext_hdr(uint8_t nh)
 {
-	return nh == NH_HOP || nh == NH_ROUTING || nh == NH_FRAGMENT || nh == NH_AUTH ||
-	       nh == NH_NONE || nh == NH_DEST;
+	return nh == PROTO_IP_HOPOPTS || nh == PROTO_IP_ROUTING || nh == PROTO_IP_FRAGMENT ||
+	       nh == PROTO_IP_AH || nh == PROTO_IP_NONE || nh == PROTO_IP_DSTOPTS;
 }
 
 /*
@@ -617,16 +597,16 @@ static int find_hdr(struct ctx *c, int target, size_t *ret_off, uint16_t *ret_fr
 	nh = p[6];
 	for (;;) {
 		found = nh == target;
-		if (!is_ext_hdr(nh) || nh == NH_NONE) {
+		if (!is_ext_hdr(nh) || nh == PROTO_IP_NONE) {
 			if (target < 0 || found)
 				break;
 			return -ENOENT;
 		}
 		if (!has(c, start, 2))
 			return -EBADMSG;
-		if (nh == NH_ROUTING && !has(c, start, 4))
+		if (nh == PROTO_IP_ROUTING && !has(c, start, 4))
 			return -EBADMSG;
-		if (nh == NH_FRAGMENT) {
+		if (nh == PROTO_IP_FRAGMENT) {
 			uint16_t fo;
 
 			if (!has(c, start + 2, 2))
@@ -634,7 +614,8 @@ static int find_hdr(struct ctx *c, int target, size_t *ret_off, uint16_t *ret_fr
 			fo = be16(p + start + 2) & ~7;
 			if (fo) {
 				/* a later fragment: no transport header to find */
-				if (target < 0 && (!is_ext_hdr(p[start]) || p[start] == NH_NONE)) {
+				if (target < 0 &&
+				    (!is_ext_hdr(p[start]) || p[start] == PROTO_IP_NONE)) {
 					*ret_off = start;
 					*ret_fragoff = fo;
 					return p[start];
@@ -645,7 +626,7 @@ static int find_hdr(struct ctx *c, int target, size_t *ret_off, uint16_t *ret_fr
 				break;
 			}
 			hdrlen = 8;
-		} else if (nh == NH_AUTH) {
+		} else if (nh == PROTO_IP_AH) {
 			if (target < 0)
 				break;
 			hdrlen = ((size_t)p[start + 1] + 2) * 4;
@@ -749,23 +730,25 @@ static bool nd_form_ok(struct ctx *c, const struct l4 *l, uint8_t opt)
 	const uint8_t *p = c->p;
 	size_t plen = be16(p + 4);
 
-	if (p[6] != IPPROTO_ICMPV6_)
+	if (p[6] != PROTO_IP_ICMPV6)
 		return false;
-	if (plen == 24)
+	if (plen == PROTO_ND_MSG_LEN)
 		return true;
-	return plen == 32 && th(c, l, 24, 8) && p[l->thoff + 24] == opt &&
-	       p[l->thoff + 25] == 1 && (!c->v || memcmp(p + l->thoff + 26, c->v->mac, 6) == 0);
+	return plen == ND_LEN_ONE_OPT && th(c, l, PROTO_ND_MSG_LEN, PROTO_ND_OPT_UNIT) &&
+	       p[l->thoff + PROTO_ND_MSG_LEN] == opt && p[l->thoff + PROTO_ND_MSG_LEN + 1] == 1 &&
+	       (!c->v || memcmp(p + l->thoff + PROTO_ND_MSG_LEN + 2, c->v->mac, 6) == 0);
 }
 
 /* Why nd_form_ok() said no. */
 static void nd_form_drop(struct ctx *c, const struct l4 *l, const char *what, uint8_t opt)
 {
 	const uint8_t *p = c->p;
-	size_t o = l->thoff + 24;
+	size_t o = l->thoff + PROTO_ND_MSG_LEN;
 
-	if (p[6] != IPPROTO_ICMPV6_) {
+	if (p[6] != PROTO_IP_ICMPV6) {
 		say(c, EXPLAIN_REASON_ND_FORM, "%s behind an extension header", what);
-	} else if (be16(p + 4) == 32 && is_there(c, o, 8) && p[o] == opt && p[o + 1] == 1) {
+	} else if (be16(p + 4) == ND_LEN_ONE_OPT && is_there(c, o, PROTO_ND_OPT_UNIT) &&
+		   p[o] == opt && p[o + 1] == 1) {
 		say(c, EXPLAIN_REASON_ND_FORM, "%s with a foreign link-layer option", what);
 		claim_mac(c, p + o + 2);
 	} else {
@@ -779,24 +762,25 @@ static void explain_dad(struct ctx *c, const struct l4 *l)
 	static const uint8_t snm[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
 	const uint8_t *p = c->p;
 	char a[INET6_ADDRSTRLEN];
-	bool is_ns = is_icmp6(c, l, ICMPV6_NS);
+	bool is_ns = is_icmp6(c, l, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
 	/* a validated header has its 40 bytes */
 	bool is_to_snm = is_ns && memcmp(p + 24, snm, 13) == 0;
-	bool is_bare = is_to_snm && p[6] == IPPROTO_ICMPV6_;
+	bool is_bare = is_to_snm && p[6] == PROTO_IP_ICMPV6;
 	/* the caller saw the source address: the fixed header is there */
 	size_t plen = be16(p + 4);
 
-	if (is_bare && plen == 24) {
+	if (is_bare && plen == PROTO_ND_MSG_LEN) {
 		nd_target(c, l, true);
 		return;
 	}
 	/* exactly one nonce option (RFC 7527) */
-	if (is_bare && plen == 32 && th(c, l, 24, 2) && p[l->thoff + 24] == ND_OPT_NONCE &&
-	    p[l->thoff + 25] == 1) {
+	if (is_bare && plen == ND_LEN_ONE_OPT && th(c, l, PROTO_ND_MSG_LEN, 2) &&
+	    p[l->thoff + PROTO_ND_MSG_LEN] == PROTO_ND_OPT_NONCE &&
+	    p[l->thoff + PROTO_ND_MSG_LEN + 1] == 1) {
 		nd_target(c, l, true);
 		return;
 	}
-	if (is_icmp6(c, l, ICMPV6_MLD_REPORT) || is_icmp6(c, l, ICMPV6_MLD2_REPORT)) {
+	if (is_icmp6(c, l, PROTO_ICMPV6_MLD_REPORT) || is_icmp6(c, l, PROTO_ICMPV6_MLD2_REPORT)) {
 		allowed(c, "MLD report from ::");
 		return;
 	}
@@ -805,10 +789,10 @@ static void explain_dad(struct ctx *c, const struct l4 *l)
 			say(c, EXPLAIN_REASON_ND_FORM,
 			    "neighbor solicitation from :: to %s (not a solicited-node group)",
 			    addr_str(AF_INET6, p + 24, a));
-		else if (p[6] != IPPROTO_ICMPV6_)
+		else if (p[6] != PROTO_IP_ICMPV6)
 			say(c, EXPLAIN_REASON_ND_FORM, "DAD behind an extension header");
-		else if (plen == 32 && is_there(c, l->thoff + 24, 1) &&
-			 p[l->thoff + 24] == ND_OPT_SOURCE_LL)
+		else if (plen == ND_LEN_ONE_OPT && is_there(c, l->thoff + PROTO_ND_MSG_LEN, 1) &&
+			 p[l->thoff + PROTO_ND_MSG_LEN] == PROTO_ND_OPT_SOURCE_LL)
 			/* RFC 4861 7.1.1: never from the unspecified address */
 			say(c, EXPLAIN_REASON_ND_FORM, "DAD with a source link-layer option");
 		else
@@ -833,26 +817,27 @@ static void explain_ipv6_rules(struct ctx *c)
 
 	/* exthdr frag exists meta l4proto ipv6-icmp (l4proto first: when it
 	 * does not match, bytes the walk cannot see change nothing) */
-	if (l.is_valid && l.proto == IPPROTO_ICMPV6_ &&
-	    find_hdr(c, NH_FRAGMENT, &off, &fragoff) >= 0) {
+	if (l.is_valid && l.proto == PROTO_IP_ICMPV6 &&
+	    find_hdr(c, PROTO_IP_FRAGMENT, &off, &fragoff) >= 0) {
 		say(c, EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6");
 		return;
 	}
 	/* meta l4proto ah: nf_tables stops at AH, so AH drops */
-	if (l.is_valid && l.proto == NH_AUTH) {
+	if (l.is_valid && l.proto == PROTO_IP_AH) {
 		say(c, EXPLAIN_REASON_IPV6_AH, "IPv6 with an AH header");
 		return;
 	}
-	if (is_icmp6(c, &l, ICMPV6_RA)) {
+	if (is_icmp6(c, &l, PROTO_ICMPV6_ROUTER_ADVERT)) {
 		say(c, EXPLAIN_REASON_ROUTER_ADVERT, "router advertisement");
 		return;
 	}
-	if (is_icmp6(c, &l, ICMPV6_REDIRECT)) {
+	if (is_icmp6(c, &l, PROTO_ICMPV6_REDIRECT)) {
 		say(c, EXPLAIN_REASON_REDIRECT, "ICMPv6 redirect");
 		return;
 	}
 	/* udp sport 547 */
-	if (l.is_valid && l.proto == IPPROTO_UDP_ && th(c, &l, 0, 2) && be16(p + l.thoff) == 547) {
+	if (l.is_valid && l.proto == PROTO_IP_UDP && th(c, &l, 0, 2) &&
+	    be16(p + l.thoff) == PROTO_DHCPV6_SERVER_PORT) {
 		say(c, EXPLAIN_REASON_DHCPV6_SERVER, "DHCPv6 server message (UDP port 547)");
 		return;
 	}
@@ -868,16 +853,16 @@ static void explain_ipv6_rules(struct ctx *c)
 		if (is_final(c))
 			return;
 	}
-	if (is_icmp6(c, &l, ICMPV6_NA)) {
-		if (nd_form_ok(c, &l, ND_OPT_TARGET_LL))
+	if (is_icmp6(c, &l, PROTO_ICMPV6_NEIGHBOR_ADVERT)) {
+		if (nd_form_ok(c, &l, PROTO_ND_OPT_TARGET_LL))
 			nd_target(c, &l, false);
 		else
-			nd_form_drop(c, &l, "neighbor advertisement", ND_OPT_TARGET_LL);
+			nd_form_drop(c, &l, "neighbor advertisement", PROTO_ND_OPT_TARGET_LL);
 		return;
 	}
-	if (is_icmp6(c, &l, ICMPV6_NS)) {
-		if (!nd_form_ok(c, &l, ND_OPT_SOURCE_LL))
-			nd_form_drop(c, &l, "neighbor solicitation", ND_OPT_SOURCE_LL);
+	if (is_icmp6(c, &l, PROTO_ICMPV6_NEIGHBOR_SOLICIT)) {
+		if (!nd_form_ok(c, &l, PROTO_ND_OPT_SOURCE_LL))
+			nd_form_drop(c, &l, "neighbor solicitation", PROTO_ND_OPT_SOURCE_LL);
 		else if (is_there(c, l.thoff + 8, 16))
 			allowed(c, "neighbor solicitation for %s",
 				addr_str(AF_INET6, p + l.thoff + 8, a));
@@ -926,7 +911,7 @@ int explain_frame(const struct explain_frame *f, const struct policy *pol, const
 	c.is_cut = f->snaplen > 0 && f->payload_len >= f->snaplen;
 	c.v = v;
 	c.is_mac_only = v && !v->has_ip && pol && pol->no_ip == POLICY_NO_IP_MAC_ONLY;
-	if (f->hw && f->hw_len >= ETH_HDR_LEN)
+	if (f->hw && f->hw_len >= PROTO_ETH_HDR_LEN)
 		hw = f->hw;
 
 	/* ether saddr != MAC */
@@ -943,13 +928,13 @@ int explain_frame(const struct explain_frame *f, const struct policy *pol, const
 		goto done;
 	}
 	switch (type) {
-	case ET_IPV4:
+	case PROTO_ETHERTYPE_IPV4:
 		explain_ipv4(&c);
 		break;
-	case ET_ARP:
+	case PROTO_ETHERTYPE_ARP:
 		explain_arp(&c);
 		break;
-	case ET_IPV6:
+	case PROTO_ETHERTYPE_IPV6:
 		explain_ipv6(&c);
 		break;
 	default:

@@ -8,7 +8,7 @@
  * they are bytes chosen by a guest: every field is bounds-checked and nothing
  * of the frame is copied into the text except numbers and addresses.
  *
- * The decoder replays the vif's chains as lib/ruleset.c builds them, rule by
+ * The decoder replays the vif's chains as lib/chains.c builds them, rule by
  * rule and with nf_tables' own header parsing (a load past the end of the
  * frame means "no match", and an IPv4/IPv6 header it cannot parse leaves the
  * frame without a transport header).  A change to those chains must change

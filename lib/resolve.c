@@ -269,11 +269,16 @@ struct index {
 	unsigned n_lens[2];
 };
 
+/* Safe to call twice: index_alloc() cleans up after itself on failure, and
+ * resolve_compute()'s one exit path cleans up every index again. */
 static void index_done(struct index *x)
 {
 	free(x->slots);
 	free(x->tree);
 	free(x->runs);
+	x->slots = NULL;
+	x->tree = NULL;
+	x->runs = NULL;
 }
 
 /* Allocate for n slots; the caller fills them, then calls index_sort(). */

@@ -91,23 +91,25 @@ value_error(struct vif_error *err, int r, const char *key, const char *value, co
 
 /*
  * Error helper for one entry of a list: "key 'k': entry 'e'<reason>".  The
- * reason starts with its own separator (" has ...", ": prefix ...").
+ * reason starts with its own separator (" has ...", ": prefix ...").  The
+ * caller returns -EINVAL itself, so the error path is plain to see (also to
+ * clang's analyzer, which does not follow the return of a variadic function).
  */
-__attribute__((format(printf, 5, 6))) static int entry_error(struct vif_error *err, const char *key,
-							     const char *entry, size_t n,
-							     const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void entry_error(struct vif_error *err,
+							      const char *key, const char *entry,
+							      size_t n, const char *fmt, ...)
 {
 	char qkey[VIF_QUOTE_SIZE], qentry[VIF_QUOTE_SIZE], reason[192];
 	va_list ap;
 
 	if (!err)
-		return -EINVAL;
+		return;
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	vif_quote(qkey, sizeof(qkey), key, strlen(key));
 	vif_quote(qentry, sizeof(qentry), entry, n);
-	return error_set(err, -EINVAL, "key '%s': entry '%s'%s", qkey, qentry, reason);
+	error_set(err, -EINVAL, "key '%s': entry '%s'%s", qkey, qentry, reason);
 }
 
 static int missing_error(struct vif_error *err, const char *key)
@@ -281,9 +283,11 @@ static int entry_parse(const char *key, const char *entry, const struct vif_limi
 	memcpy(addr, entry, alen);
 	addr[alen] = '\0';
 
-	if (strchr(addr, '%'))
-		return entry_error(err, key, entry, n,
-				   " has a zone id; list the address without '%%<interface>'");
+	if (strchr(addr, '%')) {
+		entry_error(err, key, entry, n,
+			    " has a zone id; list the address without '%%<interface>'");
+		return -EINVAL;
+	}
 
 	if (strchr(addr, ':')) {
 		a.family = AF_INET6;
@@ -312,16 +316,20 @@ static int entry_parse(const char *key, const char *entry, const struct vif_limi
 		}
 		if (len > bits)
 			goto bad_prefix;
-		if (len == 0)
-			return entry_error(err, key, entry, n,
-					   " has prefix /0, which would allow every address");
+		if (len == 0) {
+			entry_error(err, key, entry, n,
+				    " has prefix /0, which would allow every address");
+			return -EINVAL;
+		}
 		a.prefixlen = (uint8_t)len;
 	}
 
 	min = a.family == AF_INET ? lim->min_prefix_v4 : lim->min_prefix_v6;
-	if (a.prefixlen < min)
-		return entry_error(err, key, entry, n, ": prefix /%u is wider than the allowed /%u",
-				   a.prefixlen, min);
+	if (a.prefixlen < min) {
+		entry_error(err, key, entry, n, ": prefix /%u is wider than the allowed /%u",
+			    a.prefixlen, min);
+		return -EINVAL;
+	}
 
 	if (a.prefixlen < bits) {
 		struct vif_addr net = a;
@@ -335,25 +343,30 @@ static int entry_parse(const char *key, const char *entry, const struct vif_limi
 			/* Both renderings come from inet_ntop, so they need no quoting. */
 			inet_ntop(a.family, a.addr, host, sizeof(host));
 			inet_ntop(a.family, net.addr, network, sizeof(network));
-			return entry_error(err, key, entry, n,
-					   " has host bits set: write %s for one address or %s/%u "
-					   "for the network",
-					   host, network, l);
+			entry_error(err, key, entry, n,
+				    " has host bits set: write %s for one address or %s/%u "
+				    "for the network",
+				    host, network, l);
+			return -EINVAL;
 		}
 	}
 
 	what = special_check(&a);
-	if (what)
-		return entry_error(err, key, entry, n, " %s", what);
+	if (what) {
+		entry_error(err, key, entry, n, " %s", what);
+		return -EINVAL;
+	}
 
 	*ret = a;
 	return 0;
 
 malformed:
-	return entry_error(err, key, entry, n, " is not an IPv4 or IPv6 address or prefix");
+	entry_error(err, key, entry, n, " is not an IPv4 or IPv6 address or prefix");
+	return -EINVAL;
 bad_prefix:
-	return entry_error(err, key, entry, n,
-			   " has an invalid prefix length (expected /1../%zu in decimal)", bits);
+	entry_error(err, key, entry, n,
+		    " has an invalid prefix length (expected /1../%zu in decimal)", bits);
+	return -EINVAL;
 }
 
 static bool addr_equal(const struct vif_addr *a, const struct vif_addr *b)
@@ -402,9 +415,10 @@ int vif_ip_list_parse(const char *key, const char *value, const struct vif_limit
 			return value_error(err, -EINVAL, key, value,
 					   "contains a comma; separate entries with spaces");
 		}
-		if (len >= sizeof(entry))
-			return entry_error(err, key, p, len,
-					   " is not an IPv4 or IPv6 address or prefix");
+		if (len >= sizeof(entry)) {
+			entry_error(err, key, p, len, " is not an IPv4 or IPv6 address or prefix");
+			return -EINVAL;
+		}
 		memcpy(entry, p, len);
 		entry[len] = '\0';
 		p += len;

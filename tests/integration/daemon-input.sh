@@ -31,6 +31,7 @@ world_add_peer gw "$GW"
 world_add_guest vif3.0 "$M3"
 world_add_guest guest-web07 "$M7"
 world_add_guest guest-31 "$(mac 31)"
+world_add_guest web42 "$(mac 42)"
 # The guest port each bad vif would have.  A vifname the hotplug script could
 # not give (too long, the bridge's, another vif's) leaves netback's name.
 BAD_PORTS=(vif10.0 vif11.0 vif12.0 vif13.0 vif14.0 vif15.0 vif16.0 vif17.0 vif18.0
@@ -224,13 +225,27 @@ vg_expect_eq "guest-web07 still passes dom 7's traffic" 3 \
 	"$(world_delivered gw eth0 ipv4-udp src=$M7 saddr=192.0.2.7 daddr=192.0.2.254)"
 vg_expect_eq "guest-web07 does not get dom 27's allowances" 0 \
 	"$(world_delivered gw eth0 ipv4-udp src="$(mac 27)" saddr=192.0.2.27 daddr=192.0.2.254)"
+# The uplink holds one of the host's addresses here: a host interface, as
+# a physical NIC, a bond or a VLAN would be (sysfs tells those).
+world_host ip addr add 198.51.100.1/32 dev gw
 xs_vif 41 0 "mac=$(mac 41)" ip=192.0.2.41 vifname=gw bridge=xenbr0
-bad_case "vifname of the uplink (not a declared guest port)" "XEN_DOMID=41 " vif41.0 - 41 \
-	"key 'vifname'" "value 'gw'" "does not match guest-ports"
+bad_case "vifname of the uplink (a host interface)" "XEN_DOMID=41 " vif41.0 - 41 \
+	"key 'vifname'" "value 'gw'" "is a host interface"
 vg_check "vifname of the uplink: no rules on gw" map_lacks '"gw"'
 VG_FROM=gw
 vg_expect_eq "the uplink still reaches the guests" 3 \
 	"$(world_delivered vif3.0 eth0 ipv4-udp src=$GW saddr=192.0.2.254 daddr=192.0.2.3)"
+
+# --- a custom vifname outside guest-ports is enforced all the same ---
+xs_vif 42 0 "mac=$(mac 42)" ip=192.0.2.42 vifname=web42 bridge=xenbr0
+vg_check "custom vifname web42 (not in guest-ports): enforced" vg_wait_for 5000 has_vif vif42.0
+vg_expect_eq "web42: its legitimate frame passes" 3 "$(port_frame web42 42)"
+vg_expect_eq "web42: a spoof drops" 0 \
+	"$(VG_FROM=web42 world_delivered gw eth0 ipv4-udp src="$(mac 42)" saddr=192.0.2.3 daddr=192.0.2.254)"
+vg_expect_eq "web42: no error" 0 "$(err_count "XEN_DOMID=42 ")"
+xenstore-rm $BE/42
+vg_check "web42 removed" vg_wait_for 5000 vg_not has_vif vif42.0
+SHAPE=$(shape)
 
 # --- bad type ---
 xs_vif 24 0 "mac=$(mac 24)" ip=192.0.2.24 type=junk bridge=xenbr0

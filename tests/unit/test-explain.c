@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for lib/explain.c.  Frames are built by hand, byte by byte, for
- * every rule of a vif's chains (lib/ruleset.c), and the exact text, reason
+ * every rule of a vif's chains (lib/chains.c), and the exact text, reason
  * and claim are checked; then a valid ARP reply and a valid NA are cut at
  * every length, and random bytes go through every option.  Addresses are
  * documentation ones (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,

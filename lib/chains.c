@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The table, its sets and chains, and the rules of every chain (chains.h).
+ * Only stmt_*() calls write a rule, so what is printed is what is sent.
+ */
+/* first: plan.h pulls in net/if.h, which must precede the uapi headers */
+#include "chains.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_bridge.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libnftnl/chain.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+
+#include "proto.h"
+#include "set-catalog.h"
+#include "stmt.h"
+
+#define CH_DROP "guest-drop"
+
+static struct nftnl_table *table_new(const char *name)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	if (t) {
+		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_BRIDGE);
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	}
+	return t;
+}
+
+static struct nftnl_chain *chain_new(const char *table, const char *name)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (c) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_BRIDGE);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	}
+	return c;
+}
+
+static struct nftnl_obj *counter_new(const char *table, const char *name)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (o) {
+		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_BRIDGE);
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	}
+	return o;
+}
+
+/* One rule of chain: body adds its statements to r; returns from the
+ * calling function on error. */
+#define RULE(p, chain, body)                                                                       \
+	do {                                                                                       \
+		struct stmt_rule r_;                                                               \
+		if (stmt_rule_begin((p), &r_, (chain)) < 0)                                        \
+			return -ENOMEM;                                                            \
+		{                                                                                  \
+			struct stmt_rule *r = &r_;                                                 \
+			body;                                                                      \
+		}                                                                                  \
+		if ((ret = stmt_rule_end((p), &r_)))                                               \
+			return ret;                                                                \
+	} while (0)
+
+/* A lookup rule: [ether type T] f1 . f2 ... [& mask] [!=] @set VERDICT [chain] */
+static int rule_lookup(struct plan *p, const char *chain, uint16_t etype, const enum stmt_field *f,
+		       size_t n, const uint8_t *mask, bool inv, const char *set, int verdict,
+		       const char *to)
+{
+	struct stmt_rule r;
+
+	if (stmt_rule_begin(p, &r, chain) < 0)
+		return -ENOMEM;
+	if (etype)
+		stmt_ether_type(&r, etype);
+	stmt_lookup(&r, f, n, mask, inv, set);
+	stmt_verdict(&r, verdict, to);
+	return stmt_rule_end(p, &r);
+}
+
+/* A rule with only a verdict. */
+static int rule_verdict(struct plan *p, const char *chain, int verdict, const char *to)
+{
+	struct stmt_rule r;
+
+	if (stmt_rule_begin(p, &r, chain) < 0)
+		return -ENOMEM;
+	stmt_verdict(&r, verdict, to);
+	return stmt_rule_end(p, &r);
+}
+
+static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
+{
+	memset(mask, 0, bytes);
+	for (unsigned int bit = 0; bit < plen; bit++)
+		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+}
+
+/* ---- the source check chains ---- */
+
+/* Return if the address is the vif's, else drop.  One rule per prefix
+ * length in use (longest first), then the mac-only ports, then the exact
+ * addresses. */
+enum src_chain { SRC_IP, SRC_ARP, SRC_IP6, SRC_ND, _SRC_MAX };
+
+static const struct {
+	const char *name;
+	int family;
+	enum set_kind net, exact;
+	enum stmt_field field;
+	uint16_t etype;
+} src_chains[_SRC_MAX] = {
+    [SRC_IP] = {"src-ip", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, STMT_FIELD_IP_SADDR,
+		PROTO_ETHERTYPE_IPV4},
+    [SRC_ARP] = {"src-arp", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, STMT_FIELD_ARP_SPA,
+		 PROTO_ETHERTYPE_ARP},
+    [SRC_IP6] = {"src-ip6", AF_INET6, SET_KIND_V6_NET, SET_KIND_V6, STMT_FIELD_IP6_SADDR,
+		 PROTO_ETHERTYPE_IPV6},
+    [SRC_ND] = {"nd-target", AF_INET6, SET_KIND_ND6_NET, SET_KIND_ND6, STMT_FIELD_ND_TARGET, 0},
+};
+
+static int src_chain_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+{
+	unsigned int bits = src_chains[c].family == AF_INET ? 32 : 128;
+	enum stmt_field f[3] = {STMT_FIELD_IIFNAME, src_chains[c].field};
+	char set[32];
+	int ret;
+
+	for (unsigned int plen = bits; plen-- > 0;) {
+		uint8_t mask[16];
+
+		if (!ruleset_shape_has(sh, src_chains[c].family, plen))
+			continue;
+		prefix_mask(bits / 8, plen, mask);
+		set_catalog_name(src_chains[c].net, plen, set, sizeof(set));
+		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 2, mask, false,
+				  set, NFT_RETURN, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	/* iifname @any-ip return */
+	set_catalog_name(SET_KIND_ANY_IP, 0, set, sizeof(set));
+	ret = rule_lookup(p, src_chains[c].name, 0, f, 1, NULL, false, set, NFT_RETURN, NULL);
+	if (ret < 0)
+		return ret;
+	set_catalog_name(src_chains[c].exact, 0, set, sizeof(set));
+	if (c == SRC_ND) {
+		ret =
+		    rule_lookup(p, src_chains[c].name, 0, f, 2, NULL, false, set, NFT_RETURN, NULL);
+	} else {
+		/* with the mac: the ARP sender's, else the frame's */
+		f[1] = c == SRC_ARP ? STMT_FIELD_ARP_SHA : STMT_FIELD_ETHER_SADDR;
+		f[2] = src_chains[c].field;
+		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 3, NULL, false,
+				  set, NFT_RETURN, NULL);
+	}
+	return ret ?: rule_verdict(p, src_chains[c].name, NFT_GOTO, CH_DROP);
+}
+
+/* Flush a chain (a rule delete without a handle) and write it again. */
+static int src_chain_rebuild(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	int ret;
+
+	if (r) {
+		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_BRIDGE);
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, src_chains[c].name);
+	}
+	ret = plan_push(p, true, PLAN_RULE, r, -1, src_chains[c].name, NULL);
+	return ret ?: src_chain_rules(p, c, sh);
+}
+
+int chains_src_rebuild(struct plan *p, int family, const struct ruleset_shape *sh)
+{
+	if (family == AF_INET)
+		return src_chain_rebuild(p, SRC_IP, sh) ?: src_chain_rebuild(p, SRC_ARP, sh);
+	return src_chain_rebuild(p, SRC_IP6, sh) ?: src_chain_rebuild(p, SRC_ND, sh);
+}
+
+/* ---- the base chains ---- */
+
+static const char *const base_chains[] = {"prerouting", "input"};
+
+/* The fast path, first in each base chain: a frame from a guest port whose
+ * mac, ethertype and source address are the vif's own is accepted after one
+ * hash lookup.  Routers' and servers' messages (udp 67/547, ICMPv6) and
+ * everything else take the full path through @ports. */
+static int fast_path_rules(struct plan *p, const char *chain)
+{
+	static const enum stmt_field f4[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ETHER_SADDR,
+					     STMT_FIELD_IP_SADDR};
+	static const enum stmt_field f6[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ETHER_SADDR,
+					     STMT_FIELD_IP6_SADDR};
+	int ret;
+
+	RULE(p, chain, {
+		stmt_ether_type(r, PROTO_ETHERTYPE_IPV4);
+		stmt_l4proto(r, true, PROTO_IP_UDP);
+		stmt_lookup(r, f4, 3, NULL, false, "v4");
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, chain, {
+		stmt_ether_type(r, PROTO_ETHERTYPE_IPV4);
+		stmt_udp_sport(r, true, PROTO_DHCP_SERVER_PORT);
+		stmt_lookup(r, f4, 3, NULL, false, "v4");
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, chain, {
+		stmt_ether_type(r, PROTO_ETHERTYPE_IPV6);
+		stmt_l4proto(r, false, PROTO_IP_TCP);
+		stmt_lookup(r, f6, 3, NULL, false, "v6");
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, chain, {
+		stmt_ether_type(r, PROTO_ETHERTYPE_IPV6);
+		stmt_udp_sport(r, true, PROTO_DHCPV6_SERVER_PORT);
+		stmt_lookup(r, f6, 3, NULL, false, "v6");
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	return 0;
+}
+
+static int base_chain_rules(const struct policy *pol, struct plan *p, const char *chain)
+{
+	static const enum stmt_field fn[] = {STMT_FIELD_IIFNAME};
+	int ret;
+
+	/* Host ports (the uplink, the bridge itself) first and cheaply: a
+	 * port that matches no guest-port pattern and is not a guest port of
+	 * ours (a custom vifname need not match a pattern here) is not ours
+	 * to check.  A guest port named like a pattern fails the first compare
+	 * and costs nothing more. */
+	RULE(p, chain, {
+		for (size_t k = 0; k < pol->n_port_patterns; k++)
+			stmt_iifname(r, true, pol->port_patterns[k]);
+		stmt_lookup(r, fn, 1, NULL, true, "ports");
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	if ((ret = fast_path_rules(p, chain)))
+		return ret;
+	/* iifname @ports jump guest: every other frame of a known guest port.
+	 * jump, not goto: should a frame ever fall off the end of the guest
+	 * chains, it comes back here, to the fail-closed rules. */
+	ret = rule_lookup(p, chain, 0, fn, 1, NULL, false, "ports", NFT_JUMP, "guest");
+	if (ret)
+		return ret;
+	/* Fail-closed: a guest port we have no rules for drops everything
+	 * (a new vif between netback creating it and us learning of it). */
+	for (size_t k = 0; k < pol->n_port_patterns; k++)
+		RULE(p, chain, {
+			stmt_iifname(r, false, pol->port_patterns[k]);
+			stmt_counter(r, "fail-closed");
+			stmt_verdict(r, NF_DROP, NULL);
+		});
+	return 0;
+}
+
+/* ---- the guest chains ---- */
+
+static int guest_chain_rules(struct plan *p)
+{
+	static const struct {
+		uint16_t type;
+		const char *to;
+	} types[] = {
+	    {PROTO_ETHERTYPE_IPV4, "guest-ip"},
+	    {PROTO_ETHERTYPE_ARP, "guest-arp"},
+	    {PROTO_ETHERTYPE_IPV6, "guest-ip6"},
+	};
+	static const enum stmt_field fm[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ETHER_SADDR};
+	int ret;
+
+	/* iifname . ether saddr != @macs: nothing from a port but its mac */
+	ret = rule_lookup(p, "guest", 0, fm, 2, NULL, true, "macs", NFT_GOTO, CH_DROP);
+	if (ret)
+		return ret;
+	/* Dispatch on the Ethernet type as on the wire: nft rebuilds VLAN tags
+	 * the NIC or veth stripped, so 802.1Q/802.1ad frames show 0x8100/0x88a8
+	 * here and fall through to the drop. */
+	for (size_t i = 0; i < 3; i++)
+		RULE(p, "guest", {
+			stmt_ether_type(r, types[i].type);
+			stmt_verdict(r, NFT_GOTO, types[i].to);
+		});
+	return rule_verdict(p, "guest", NFT_GOTO, CH_DROP);
+}
+
+/* meta l4proto 0-255 accept: matches whenever nf_tables could parse the
+ * header chain; what it could not parse falls through to the drop. */
+static int rule_accept_parsed(struct plan *p, const char *chain)
+{
+	int ret;
+
+	RULE(p, chain, {
+		stmt_l4proto_range(r, 0, 255);
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	return 0;
+}
+
+static int guest_ip_rules(struct plan *p)
+{
+	static const uint8_t any[4] = {0, 0, 0, 0}, bcast[4] = {255, 255, 255, 255};
+	const char *ch = "guest-ip";
+	int ret;
+
+	/* udp sport 67: a guest is never a DHCP server */
+	RULE(p, ch, {
+		stmt_udp_sport(r, false, PROTO_DHCP_SERVER_PORT);
+		stmt_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* The DHCP client, exactly: 0.0.0.0:68 -> 255.255.255.255:67 */
+	RULE(p, ch, {
+		stmt_ip_addr(r, false, any);
+		stmt_ip_addr(r, true, bcast);
+		stmt_udp_ports(r, PROTO_DHCP_CLIENT_PORT, PROTO_DHCP_SERVER_PORT);
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	ret = rule_verdict(p, ch, NFT_JUMP, "src-ip");
+	return ret ?: rule_accept_parsed(p, ch) ?: rule_verdict(p, ch, NFT_GOTO, CH_DROP);
+}
+
+static int guest_arp_rules(struct plan *p)
+{
+	static const struct {
+		enum stmt_arp_field f;
+		uint16_t val;
+	} fixed[] = {
+	    /* Ethernet/IPv4 ARP only: anything else is not ARP the guest needs */
+	    {STMT_ARP_HTYPE, PROTO_ARP_HTYPE_ETHER},
+	    {STMT_ARP_PTYPE, PROTO_ETHERTYPE_IPV4},
+	    {STMT_ARP_HLEN, PROTO_ARP_HLEN_ETHER},
+	    {STMT_ARP_PLEN, PROTO_ARP_PLEN_IPV4},
+	};
+	static const enum stmt_field fm[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ARP_SHA};
+	static const uint8_t zero4[4] = {0};
+	const char *ch = "guest-arp";
+	int ret;
+
+	for (size_t i = 0; i < 4; i++)
+		RULE(p, ch, {
+			stmt_arp(r, fixed[i].f, true, fixed[i].val);
+			stmt_verdict(r, NFT_GOTO, CH_DROP);
+		});
+	/* requests and replies only */
+	RULE(p, ch, {
+		stmt_arp_range(r, STMT_ARP_OPERATION, true, PROTO_ARP_OP_REQUEST,
+			       PROTO_ARP_OP_REPLY);
+		stmt_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* the sender's mac is the port's */
+	ret = rule_lookup(p, ch, PROTO_ETHERTYPE_ARP, fm, 2, NULL, true, "macs", NFT_GOTO, CH_DROP);
+	if (ret)
+		return ret;
+	/* ARP probe (RFC 5227): a request with sender IP 0.0.0.0 claims nothing */
+	RULE(p, ch, {
+		stmt_arp(r, STMT_ARP_OPERATION, false, PROTO_ARP_OP_REQUEST);
+		stmt_arp_spa(r, zero4);
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	/* Requests are checked like replies: a gratuitous request poisons
+	 * caches too. */
+	ret = rule_verdict(p, ch, NFT_JUMP, "src-arp");
+	return ret ?: rule_verdict(p, ch, NF_ACCEPT, NULL);
+}
+
+static int guest_ip6_rules(struct plan *p)
+{
+	/* only routers advertise and redirect */
+	static const uint8_t banned[] = {PROTO_ICMPV6_ROUTER_ADVERT, PROTO_ICMPV6_REDIRECT};
+	static const uint8_t zero16[16] = {0};
+	const char *ch = "guest-ip6";
+	int ret;
+
+	/* Fragmented ICMPv6 drops (RFC 6980): the ND checks below must see
+	 * the whole message, and a later fragment could carry what they miss. */
+	RULE(p, ch, {
+		stmt_exthdr_exists(r, PROTO_IP_FRAGMENT);
+		stmt_l4proto(r, false, PROTO_IP_ICMPV6);
+		stmt_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* nf_tables stops its header walk at an AH header (l4proto 51), so an
+	 * ND message behind one would never meet the checks below: AH drops
+	 * (IPsec AH on IPv6 guests is given up for this). */
+	RULE(p, ch, {
+		stmt_l4proto(r, false, PROTO_IP_AH);
+		stmt_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	for (size_t i = 0; i < 2; i++)
+		RULE(p, ch, {
+			stmt_icmpv6_type(r, banned[i]);
+			stmt_verdict(r, NFT_GOTO, CH_DROP);
+		});
+	/* udp sport 547: a guest is never a DHCPv6 server or relay */
+	RULE(p, ch, {
+		stmt_udp_sport(r, false, PROTO_DHCPV6_SERVER_PORT);
+		stmt_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	/* ip6 saddr :: goto guest-dad: duplicate address detection and MLD */
+	RULE(p, ch, {
+		stmt_ip6_addr(r, false, zero16, 128);
+		stmt_verdict(r, NFT_GOTO, "guest-dad");
+	});
+	if ((ret = rule_verdict(p, ch, NFT_JUMP, "src-ip6")))
+		return ret;
+	RULE(p, ch, {
+		stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_ADVERT);
+		stmt_verdict(r, NFT_GOTO, "guest-na");
+	});
+	RULE(p, ch, {
+		stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
+		stmt_verdict(r, NFT_GOTO, "guest-ns");
+	});
+	return rule_accept_parsed(p, ch) ?: rule_verdict(p, ch, NFT_GOTO, CH_DROP);
+}
+
+/* Unspecified source: DAD neighbor solicitations for one of the vif's
+ * addresses, and MLD reports; nothing else.  NS and NA: ND messages must
+ * come right after the fixed header (ip6 nexthdr ipv6-icmp), so the lengths
+ * and option offsets are exact; ND behind extension headers drops. */
+static int guest_nd_rules(struct plan *p)
+{
+	/* the solicited-node groups, ff02::1:ff00:0/104 */
+	static const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+	static const uint8_t nonce[2] = {PROTO_ND_OPT_NONCE, 1};
+	static const uint8_t mld[] = {PROTO_ICMPV6_MLD_REPORT, PROTO_ICMPV6_MLD2_REPORT};
+	static const enum stmt_field fo[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ND_OPT_LLA};
+	/* one option of one unit right after the message */
+	const uint16_t len1 = PROTO_ND_MSG_LEN + PROTO_ND_OPT_UNIT;
+	int ret;
+
+	for (int with_nonce = 0; with_nonce <= 1; with_nonce++)
+		RULE(p, "guest-dad", {
+			stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
+			stmt_ip6_addr(r, true, snm, 104);
+			/* no options, or exactly one RFC 7527 nonce option; a
+			 * source link-layer option is forbidden from :: */
+			stmt_ip6_icmp_len(r, with_nonce ? len1 : PROTO_ND_MSG_LEN);
+			if (with_nonce)
+				stmt_th_bytes(r, PROTO_ND_MSG_LEN, nonce, 2);
+			stmt_verdict(r, NFT_GOTO, "guest-nd");
+		});
+	for (size_t i = 0; i < 2; i++)
+		RULE(p, "guest-dad", {
+			stmt_icmpv6_type(r, mld[i]);
+			stmt_verdict(r, NF_ACCEPT, NULL);
+		});
+	if ((ret = rule_verdict(p, "guest-dad", NFT_GOTO, CH_DROP)))
+		return ret;
+
+	/* NA: no option, or exactly one target link-layer option with the
+	 * port's mac; then the target must be the vif's (guest-nd).  NS: any
+	 * target, no option or one source link-layer option with its mac. */
+	for (int ns = 0; ns <= 1; ns++) {
+		const char *ch = ns ? "guest-ns" : "guest-na";
+		const uint8_t opt[2] = {ns ? PROTO_ND_OPT_SOURCE_LL : PROTO_ND_OPT_TARGET_LL, 1};
+
+		RULE(p, ch, {
+			stmt_ip6_icmp_len(r, PROTO_ND_MSG_LEN);
+			stmt_verdict(r, ns ? NF_ACCEPT : NFT_GOTO, ns ? NULL : "guest-nd");
+		});
+		RULE(p, ch, {
+			stmt_ip6_icmp_len(r, len1);
+			stmt_th_bytes(r, PROTO_ND_MSG_LEN, opt, 2);
+			stmt_lookup(r, fo, 2, NULL, false, "opt-lla");
+			stmt_verdict(r, ns ? NF_ACCEPT : NFT_GOTO, ns ? NULL : "guest-nd");
+		});
+		if ((ret = rule_verdict(p, ch, NFT_GOTO, CH_DROP)))
+			return ret;
+	}
+	ret = rule_verdict(p, "guest-nd", NFT_JUMP, "nd-target");
+	return ret ?: rule_verdict(p, "guest-nd", NF_ACCEPT, NULL);
+}
+
+/*
+ * Every drop of a guest frame ends here: a rate-limited copy of the frame
+ * to the daemon (nfnetlink_log; the vif is its input port), for the
+ * journal's "who tried what", then the vif's counter and the drop.  The
+ * per-vif limit keeps a flooding guest from flooding the daemon or hiding
+ * the others; the drop itself never depends on it.
+ */
+static int guest_drop_rules(const struct policy *pol, struct plan *p)
+{
+	char set[32];
+	int ret;
+
+	if (pol->log_group >= 0) {
+		set_catalog_name(SET_KIND_LIMITS, 0, set, sizeof(set));
+		RULE(p, CH_DROP, {
+			stmt_objref_map(r, NFT_OBJECT_LIMIT, set);
+			stmt_log(r, "vifguard", (uint16_t)pol->log_group, 256);
+		});
+	}
+	set_catalog_name(SET_KIND_COUNTERS, 0, set, sizeof(set));
+	RULE(p, CH_DROP, { stmt_objref_map(r, NFT_OBJECT_COUNTER, set); });
+	return rule_verdict(p, CH_DROP, NF_DROP, NULL);
+}
+
+static const char *const fixed_chains[] = {
+    "guest",	 "guest-ip", "src-ip",	 "guest-arp", "src-arp",   "guest-ip6", "src-ip6",
+    "guest-dad", "guest-na", "guest-ns", "guest-nd",  "nd-target", CH_DROP,
+};
+
+static int chain_add(struct plan *p, const char *name)
+{
+	return plan_push(p, false, PLAN_CHAIN, chain_new(p->table, name), -1, name, NULL);
+}
+
+static int base_chain_add(const struct policy *pol, struct plan *p, size_t i)
+{
+	struct nftnl_chain *c = chain_new(p->table, base_chains[i]);
+	char hdr[128];
+
+	if (c) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM,
+				    i == 0 ? NF_BR_PRE_ROUTING : NF_BR_LOCAL_IN);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, pol->priority);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	snprintf(hdr, sizeof(hdr), "type filter hook %s priority %d; policy accept;",
+		 base_chains[i], pol->priority);
+	return plan_push(p, false, PLAN_CHAIN, c, -1, base_chains[i], hdr);
+}
+
+int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, struct plan *p)
+{
+	int ret;
+
+	ret = plan_push(p, false, PLAN_TABLE, table_new(p->table), -1, p->table, NULL);
+	ret = ret
+		  ?: plan_push(p, false, PLAN_OBJECT, counter_new(p->table, "fail-closed"), -1,
+			       "fail-closed", NULL);
+	for (int k = 0; k < _SET_KIND_MAX && ret == 0; k++)
+		if (!set_catalog_is_per_length((enum set_kind)k) &&
+		    (k != SET_KIND_LIMITS || pol->log_group >= 0))
+			ret = set_catalog_add(p, (enum set_kind)k, 0);
+	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
+		if (plen < 32 && ruleset_shape_has(sh, AF_INET, plen))
+			ret = set_catalog_add(p, SET_KIND_V4_NET, plen);
+		if (ret == 0 && ruleset_shape_has(sh, AF_INET6, plen))
+			ret = set_catalog_add(p, SET_KIND_V6_NET, plen)
+				  ?: set_catalog_add(p, SET_KIND_ND6_NET, plen);
+	}
+	for (size_t i = 0; i < 2 && ret == 0; i++)
+		ret = base_chain_add(pol, p, i);
+	for (size_t i = 0; i < sizeof(fixed_chains) / sizeof(fixed_chains[0]) && ret == 0; i++)
+		ret = chain_add(p, fixed_chains[i]);
+	if (ret)
+		return ret;
+	for (int c = 0; c < _SRC_MAX && ret == 0; c++)
+		ret = src_chain_rules(p, (enum src_chain)c, sh);
+	ret = ret ?: guest_drop_rules(pol, p);
+	ret = ret ?: guest_nd_rules(p);
+	ret = ret ?: guest_ip6_rules(p);
+	ret = ret ?: guest_arp_rules(p);
+	ret = ret ?: guest_ip_rules(p);
+	ret = ret ?: guest_chain_rules(p);
+	for (size_t i = 0; i < 2 && ret == 0; i++)
+		ret = base_chain_rules(pol, p, base_chains[i]);
+	return ret;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The table and its fixed part: the fail-closed counter, the sets (from
+ * set-catalog.h), the base chains and every chain's rules.  The rules are
+ * written only with the statement emitters of stmt.h.  Layout and the why of
+ * each rule: docs/design.md.
+ */
+#ifndef VIFGUARD_CHAINS_H
+#define VIFGUARD_CHAINS_H
+
+#include "plan.h"
+#include "policy.h"
+#include "ruleset.h"
+
+/* Create the table with its objects, sets, chains and rules (shape: the
+ * prefix lengths in use, a set and a masked lookup rule each). */
+int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, struct plan *p);
+/* Flush and rewrite the source-check chains of one family (AF_INET: src-ip
+ * and src-arp; AF_INET6: src-ip6 and nd-target) for shape sh. */
+int chains_src_rebuild(struct plan *p, int family, const struct ruleset_shape *sh);
+
+#endif

@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Regression tests for the defects a review of the daemon found (issue 12),
+# each of which this test showed before its fix:
+#   1  a plan that fails to build before its commit blames no vif (the error
+#      it read was uninitialised): a full sync follows, nobody is "failed"
+#   2  three vifs refused in one transaction: the others are still written
+#      (the loop used to end with nothing committed and no fall-back)
+#   5  a domain renamed (xl rename, the end of a migration) shows its new
+#      name in the status without any change to its vif
+#   6  one device that cannot be read is rejected alone and read again
+#      later; it is not taken for a lost xenstore connection
+#   7  a refused vif is sent again after a delay that doubles, not at every
+#      reconcile, and is never logged as "removed"
+#   8  the removal of a vif with a custom vifname names its port
+. "$VG_SOURCE_DIR/tests/lib/common.sh"
+. "$VG_SOURCE_DIR/tests/lib/world.sh"
+. "$VG_SOURCE_DIR/tests/lib/engine.sh"
+. "$VG_SOURCE_DIR/tests/lib/xenstored.sh"
+. "$VG_SOURCE_DIR/tests/lib/daemon.sh"
+
+vg_require_root
+xsd_available || vg_skip "xenstored or its shim not available"
+
+GW=02:00:00:00:0f:01
+BE=/local/domain/0/backend/vif
+KREJ=MESSAGE_ID=e8a2168561664f3ba291101a3f608c96
+mac() { printf '00:16:3e:00:%02x:00' "$1"; }
+
+world_create xenbr0
+world_add_peer gw "$GW"
+for d in 3 4 5 6 7 8 9; do
+	world_add_guest "vif$d.0" "$(mac $d)"
+done
+world_add_guest guest-ten "$(mac 10)"
+daemon_setup
+export VG_DEADLINE_MS=500
+xenstore-write /local/domain/3/name web03
+xs_vif 3 0 "mac=$(mac 3)" ip=192.0.2.3 bridge=xenbr0
+VG_DAEMON_ENV="VIFGUARD_TEST_FAULTS=plan-fail=1,reject=vif5.0,reject=vif6.0,reject=vif7.0,read-fail=9/0"
+vg_check "daemon starts (faults: plan-fail=1, reject=vif5.0/6.0/7.0, read-fail=9/0)" daemon_start
+vg_check "vif3.0 enforced" has_vif vif3.0
+
+# 1: the first incremental plan fails to build
+xs_vif 4 0 "mac=$(mac 4)" ip=192.0.2.4 bridge=xenbr0
+vg_check "1: a plan that failed to build is answered with a full sync" \
+	daemon_wait_log 1 'Full sync (building a transaction failed)' 5000
+vg_check "1: vif4.0 is enforced by it" vg_wait_for 5000 has_vif vif4.0
+vg_expect_eq "1: no vif is blamed for it" 0 "$(log_count "$KREJ")"
+
+# 2: three refused vifs and a good one, read in one reconcile
+kill -STOP "$VG_DAEMON_PID"
+for d in 5 6 7 8; do
+	xs_vif $d 0 "mac=$(mac $d)" ip=192.0.2.$d bridge=xenbr0
+done
+kill -CONT "$VG_DAEMON_PID"
+vg_check "2: vif8.0 is written although three others were refused" vg_wait_for 5000 has_vif vif8.0
+vg_check "2: ... through the fall-back full sync" \
+	daemon_wait_log 1 'Full sync (transactions kept failing)' 5000
+for d in 5 6 7; do
+	vg_check "2: vif$d.0 is refused and fail-closed" vg_not has_vif vif$d.0
+	vg_expect_eq "2: vif$d.0's refusal is logged once" 1 \
+		"$(grep -c "$KREJ INTERFACE=vif$d.0 " "$VG_DAEMON_LOG")"
+done
+VG_FROM=vif8.0
+vg_expect_eq "2: vif8.0's frame passes" 3 \
+	"$(world_delivered gw eth0 ipv4-udp src="$(mac 8)" saddr=192.0.2.8 daddr=192.0.2.254)"
+
+# 7: retried with a backoff, not at every reconcile, never "removed"
+n0=$(log_count 'vif5.0: sending its refused rules again')
+for i in 1 2 3 4 5 6 7 8; do
+	xs_vif 8 0 "ip=192.0.2.8 198.51.100.$i"
+	sleep 0.1
+done
+vg_check "7: the other vif's changes are applied" vg_wait_for 5000 vif_allows vif8.0 198.51.100.8
+sleep 2.5
+n1=$(log_count 'vif5.0: sending its refused rules again')
+vg_log "7: vif5.0 sent again $((n1 - n0)) time(s) in about 3.5 s and 8 reconciles"
+vg_check "7: vif5.0 was sent again, at most twice (1 s, then 2 s)" \
+	test $((n1 - n0)) -ge 1 -a $((n1 - n0)) -le 2
+vg_expect_eq "7: still one refusal entry for vif5.0" 1 \
+	"$(grep -c "$KREJ INTERFACE=vif5.0 " "$VG_DAEMON_LOG")"
+vg_expect_eq "7: a refused vif is never logged as removed" 0 \
+	"$(grep -c 'removed: rules deleted.*INTERFACE=vif[567].0 ' "$VG_DAEMON_LOG")"
+
+# 6: one unreadable device (its first 3 reads fail with EACCES)
+xs_vif 9 0 "mac=$(mac 9)" ip=192.0.2.9 bridge=xenbr0
+vg_check "6: vif9.0 is rejected alone" \
+	daemon_wait_log 1 'vif9.0.*cannot read its backend directory' 5000
+vg_check "6: and read again until it is enforced" vg_wait_for 5000 has_vif vif9.0
+vg_expect_eq "6: it is not taken for a lost xenstore" 0 \
+	"$(log_count 'Lost the xenstore connection')"
+vg_expect_eq "6: no full sync for it" 0 "$(log_count 'Full sync (xenstore reconnected)')"
+
+# 5: a rename
+domain_is() {
+	grep -q "domid=3	devid=0	.*domain=$1	" "$VG_RUNTIME_DIR/status"
+}
+vg_check "5: the status names web03" vg_wait_for 3000 domain_is web03
+sleep 0.5 # the name watches are set at idle priority after a change
+xenstore-write /local/domain/3/name web03-renamed
+vg_check "5: after xl rename the status names web03-renamed" \
+	vg_wait_for 3000 domain_is web03-renamed
+
+# 8: a custom vifname's removal names its port
+xs_vif 10 0 "mac=$(mac 10)" ip=192.0.2.10 vifname=guest-ten bridge=xenbr0
+vg_check "8: guest-ten enforced" vg_wait_for 5000 has_vif vif10.0
+xenstore-rm $BE/10
+vg_check "8: its removal is logged with INTERFACE=guest-ten" \
+	daemon_wait_log 1 'removed: rules deleted.*INTERFACE=guest-ten ' 5000
+vg_check "the daemon is still running" daemon_alive
+vg_done
