@@ -13,7 +13,7 @@
 #
 # Needs root, QEMU and the unpacked images of scripts/install-xen-world.sh.
 # Environment: VG_XEN_CACHE (images), VG_XEN_TIMEOUT (seconds for the whole
-# boot-to-verdict run, default 1500), VG_XEN_KEEP=1 (keep the temp dir).
+# boot-to-verdict run, default 2100), VG_XEN_KEEP=1 (keep the temp dir).
 . "$VG_SOURCE_DIR/tests/lib/common.sh"
 set -e
 
@@ -27,7 +27,7 @@ kver=$(cat "$cache/kernel-version")
 mods=$cache/root/lib/modules/$kver
 busybox=$cache/root/bin/busybox
 vmlinuz=$cache/root/boot/vmlinuz-$kver
-timeout_s=${VG_XEN_TIMEOUT:-1500}
+timeout_s=${VG_XEN_TIMEOUT:-2100}
 t0=$(date +%s)
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vgt-xen.XXXXXX")
@@ -105,6 +105,17 @@ copy_with_libs "$VG_BUILD_DIR/tests/tools/vgframe" "$g"
 for c in read write watch; do
 	copy_with_libs /usr/bin/xenstore-$c "$g"
 done
+# vifguard as the README installs it: configured for /usr (the daemon's
+# configuration path is fixed at configure time), without the tests; dom0
+# runs `cmake --install` on this tree.
+ib=$tmp/build-install
+if ! { cmake -S "$VG_SOURCE_DIR" -B "$ib" -DCMAKE_INSTALL_PREFIX=/usr -DVIFGUARD_TESTS=OFF &&
+	cmake --build "$ib" -j"$(nproc)"; } >"$tmp/build-install.log" 2>&1; then
+	tail -n 20 "$tmp/build-install.log" >&2
+	vg_failed "vifguard builds for /usr"
+	vg_done
+fi
+vg_log "built vifguard for /usr: $(($(date +%s) - t0)) s"
 share=$tmp/share
 mkdir -p "$share/units"
 cpio_of "$g" "$share/guest.cpio.gz"
@@ -115,7 +126,7 @@ cp "$VG_SOURCE_DIR"/tests/xen/units/* "$share/units/"
 {
 	printf 'VG_SOURCE_DIR=%q\nVG_BUILD_DIR=%q\n' "$VG_SOURCE_DIR" "$VG_BUILD_DIR"
 	printf 'VG_XEN_SHARE=/xw\nVG_XEN_KVER=%q\nVG_XEN_T0=%q\n' "$kver" "$t0"
-	printf 'VG_XEN_GUEST_KERNEL=%q\n' "$guest_kernel"
+	printf 'VG_XEN_GUEST_KERNEL=%q\nVG_XEN_INSTALL_BUILD=%q\n' "$guest_kernel" "$ib"
 } >"$share/env"
 chmod -R a+rX "$share"
 
@@ -128,7 +139,9 @@ accel=(-accel tcg)
 xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 bootscrub=false spec-ctrl=no"
 dom0_args="console=hvc0 earlyprintk=xen quiet loglevel=4 mitigations=off systemd.unit=vg-xen.target"
 vg_log "booting Xen (${accel[1]}) with dom0 $kver; log: $tmp/serial.log"
-qemu-system-x86_64 "${accel[@]}" -machine pc -cpu qemu64,+svm -m 4096 -smp 2 \
+# +npt: nested paging gives Xen HAP, which PVH guests need (Debian builds
+# Xen without shadow paging) and with it log-dirty mode for live migration.
+qemu-system-x86_64 "${accel[@]}" -machine pc -cpu qemu64,+svm,+npt -m 4096 -smp 2 \
 	-display none -monitor none -serial "file:$tmp/serial.log" -nic none -no-reboot \
 	-device virtio-rng-pci \
 	-virtfs "local,path=/,mount_tag=vg-root,security_model=none,readonly=on,multidevs=remap" \
