@@ -514,6 +514,11 @@ check "after xl destroy: no element of any guest port left" wait_for 30 no_guest
 check "after xl destroy: no vif backend left in xenstore" \
 	bash -c '! xenstore-list /local/domain/0/backend/vif 2>/dev/null | grep -q .'
 check "vifguard still active" systemctl is-active -q vifguard
+# Every vif came and went the way the toolstack does it: none was ever
+# rejected, also not while netback was tearing it down (its driver link goes
+# before the netdev does).
+expect_eq "journal: no vif rejected in the whole run (MESSAGE_ID vif rejected)" 0 \
+	"$(journalctl -u vifguard -o cat --no-pager MESSAGE_ID=094b71b67181429196a954c1bdb54d29 | grep -c .)"
 journalctl -u vifguard -o json --no-pager >"$share/journal-vifguard.json"
 journalctl -u vifguard --no-pager >"$share/journal-vifguard.txt"
 t_mark "dom0 checks done"
