@@ -191,16 +191,37 @@ static bool sys_link_is(const char *name, const char *link, const char *want)
 	return strcmp(base ? base + 1 : target, want) == 0;
 }
 
+/* Is the device behind name a xenbus backend's vif device ("vif-<domid>-<devid>")? */
+static bool sys_device_is_xenbus_vif(const char *name)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	unsigned int domid, devid;
+	const char *base;
+	char end;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	return sscanf(base, "vif-%u-%u%c", &domid, &devid, &end) == 2;
+}
+
 /*
- * Is the device behind name netback's?  Its driver is "vif", but while
- * netback is being unbound (xl destroy, network-detach, the old side of a
- * migration) the driver link is already gone and the netdev still there: the
- * bus (xen-backend) stays until the device itself goes.
+ * Is the device behind name netback's?  Its driver is "vif", but while a vif
+ * is destroyed (xl destroy, network-detach, the old side of a migration) the
+ * kernel removes the device's "subsystem" and "driver" links before netback
+ * unregisters the netdev; the device link itself, to the xenbus device
+ * "vif-<domid>-<devid>", stays until the netdev is gone.
  */
 static bool sys_device_is_netback(const char *name)
 {
 	return sys_link_is(name, "device/driver", "vif") ||
-	       sys_link_is(name, "device/subsystem", "xen-backend");
+	       sys_link_is(name, "device/subsystem", "xen-backend") ||
+	       sys_device_is_xenbus_vif(name);
 }
 
 bool host_is_host_interface(struct host *h, const char *name)

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /init of dom0's initramfs (busybox): the root is the test machine's own /,

@@ -175,7 +175,7 @@ guest_run() {
 # as xenstored's limit on a guest-owned value (2 kB) allows; stops at the
 # first failing chunk.
 guest_batch() {
-	local name=$1 chunk= c
+	local name=$1 chunk='' c
 	shift
 	for c in "$@"; do
 		if [ -n "$chunk" ] && [ $((${#chunk} + ${#c})) -gt 1500 ]; then
@@ -269,16 +269,16 @@ run_cases() {
 		[ -n "$idx" ] && gcount[$idx]=$n
 	done <<<"$(guest_run "$rx" obs_results)"
 	# (no command substitutions below: each fork costs a lot under emulation)
-	declare -A port=()
+	declare -A ports=()
 	for idx in "${!list[@]}"; do
 		IFS='|' read -r g i kind desc args <<<"${list[$idx]}"
-		[ -n "${port[$g.$i]:-}" ] || port[$g.$i]=$(port_of "$g" "${i#eth}")
+		[ -n "${ports[$g.$i]:-}" ] || ports[$g.$i]=$(port_of "$g" "${i#eth}")
 		want=3
 		[ "$enforcing" = 1 ] && [ "$kind" = attack ] && want=0
 		local what=delivered n=-1
 		[ "$want" = 0 ] && what=dropped
 		[ -s "$dir/$idx.count" ] && n=$(<"$dir/$idx.count")
-		expect_eq "$phase: $g $i (${port[$g.$i]}): $kind $what in dom0: $desc" "$want" "$n"
+		expect_eq "$phase: $g $i (${ports[$g.$i]}): $kind $what in dom0: $desc" "$want" "$n"
 		[ "$g" = "$rx" ] ||
 			expect_eq "$phase: $g $i: $kind $what in guest $rx: $desc" "$want" "${gcount[$idx]:--1}"
 	done

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /init of the PV guests' initramfs (busybox): load netfront, bring the NICs
@@ -21,7 +22,7 @@ insmod /modules/xen-netfront.ko
 # Only crafted frames on the wire: no router solicitations, DAD or MLD from
 # the guest's own stack (it has no addresses to use anyway).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
 	[ -e /sys/class/net/eth0 ] && break
 	sleep 0.5
 done
