@@ -179,6 +179,8 @@ if [ "${fails:-0}" -gt 0 ] || [ "$VG_FAIL" -gt 0 ] || [ "${passes:-0}" -eq 0 ]; 
 	vg_log "serial console (last 60 lines):"
 	tail -n 60 "$tmp/serial.log" | sed 's/^/#   /' >&2
 	[ -e "$share/dom0-test.log" ] && tail -n 80 "$share/dom0-test.log" | sed 's/^/#   /' >&2
+	[ -e "$share/journal-vifguard.txt" ] && vg_log "vifguard's journal (last 40 lines):" &&
+		tail -n 40 "$share/journal-vifguard.txt" | sed 's/^/#   /' >&2
 fi
 VG_PASS=$((VG_PASS + ${passes:-0}))
 VG_FAIL=$((VG_FAIL + ${fails:-0}))
