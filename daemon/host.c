@@ -175,20 +175,53 @@ static bool sys_has(const char *name, const char *what)
 	return stat(path, &st) == 0;
 }
 
-/* Is the device behind name netback's (its driver is "vif")? */
-static bool sys_driver_is_netback(const char *name)
+/* Does the sysfs link /sys/class/net/<name>/<link> end in want? */
+static bool sys_link_is(const char *name, const char *link, const char *want)
 {
 	char path[PATH_MAX], target[PATH_MAX];
 	const char *base;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", name);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, link);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0)
 		return false;
 	target[n] = 0;
 	base = strrchr(target, '/');
-	return strcmp(base ? base + 1 : target, "vif") == 0;
+	return strcmp(base ? base + 1 : target, want) == 0;
+}
+
+/* Is the device behind name a xenbus backend's vif device ("vif-<domid>-<devid>")? */
+static bool sys_device_is_xenbus_vif(const char *name)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	unsigned int domid, devid;
+	const char *base;
+	char end;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device", name);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	return sscanf(base, "vif-%u-%u%c", &domid, &devid, &end) == 2;
+}
+
+/*
+ * Is the device behind name netback's?  Its driver is "vif", but while a vif
+ * is destroyed (xl destroy, network-detach, the old side of a migration) the
+ * kernel removes the device's "subsystem" and "driver" links before netback
+ * unregisters the netdev; the device link itself, to the xenbus device
+ * "vif-<domid>-<devid>", stays until the netdev is gone.
+ */
+static bool sys_device_is_netback(const char *name)
+{
+	return sys_link_is(name, "device/driver", "vif") ||
+	       sys_link_is(name, "device/subsystem", "xen-backend") ||
+	       sys_device_is_xenbus_vif(name);
 }
 
 bool host_is_host_interface(struct host *h, const char *name)
@@ -208,7 +241,7 @@ bool host_is_host_interface(struct host *h, const char *name)
 			return true;
 	}
 	/* a device behind a bus: a NIC, unless it is netback's (driver "vif") */
-	if (sys_has(name, "device") && !sys_driver_is_netback(name))
+	if (sys_has(name, "device") && !sys_device_is_netback(name))
 		return true;
 	addrs_fresh(h);
 	for (size_t k = 0; k < h->n_addrs; k++)
