@@ -634,11 +634,6 @@ const char *xs_sync_root(const struct xs_sync *x)
 	return x->xw ? xenwatch_root(x->xw) : NULL;
 }
 
-void xs_sync_rescan(struct xs_sync *x)
-{
-	x->rescan = true;
-}
-
 void xs_sync_reread_all(struct xs_sync *x)
 {
 	for (size_t i = 0; i < x->t->n; i++)

@@ -33,8 +33,6 @@ int xs_sync_attach(struct xs_sync *x, sd_event *ev);
 
 /* The backend directory watched, NULL while xenstore is unreachable. */
 const char *xs_sync_root(const struct xs_sync *x);
-/* List the whole backend tree again at the next refresh. */
-void xs_sync_rescan(struct xs_sync *x);
 /* Read every known device again at the next refresh. */
 void xs_sync_reread_all(struct xs_sync *x);
 /* Something to read (dirty entries, a rescan). */
