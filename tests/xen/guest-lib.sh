@@ -31,6 +31,9 @@ obs_wait() {
 # obs_results: stop every observer (SIGINT: it prints its count and exits),
 # print "NAME COUNT" lines.
 obs_results() {
+	# this guest may have just been scheduled after seconds without a CPU:
+	# let its kernel hand the frames netfront holds to the sockets first
+	sleep 1
 	for p in /tmp/o/*.p; do
 		[ -e "$p" ] && kill -INT "$(cat "$p")" 2>/dev/null
 	done
