@@ -44,11 +44,31 @@ root=$work/root
 
 # step NAME LIMIT CMD...: run CMD with its output in $work/NAME.log (shown
 # when it fails); the commands it runs through bounded() and inroot() get
-# LIMIT seconds each instead of 120.
+# LIMIT seconds each instead of 120.  CMD runs in the background so that an
+# interrupt is handled at once (bash runs traps only between commands), and
+# the cleanup stops what it started (timeout passes the signal on).
+step_pid=
+descendants() {
+	local c
+	for c in $(ps -o pid= --ppid "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+stop_step() {
+	[ -n "$step_pid" ] || return 0
+	# shellcheck disable=SC2046 # one pid a word
+	kill -TERM $(descendants "$step_pid") 2>/dev/null
+	wait "$step_pid"
+}
+vg_cleanup_add stop_step
 step() {
 	local name=$1 limit=$2 rc=0
 	shift 2
-	"$@" >"$work/$name.log" 2>&1 || rc=$?
+	"$@" >"$work/$name.log" 2>&1 &
+	step_pid=$!
+	wait "$step_pid" || rc=$?
+	step_pid=
 	if [ "$rc" -ne 0 ]; then
 		vg_log "$name failed (exit $rc$([ "$rc" -eq 124 ] && echo ", timed out after $limit s")):"
 		tail -n 40 "$work/$name.log" | sed 's/^/#   /' >&2
@@ -107,7 +127,7 @@ git -C "$VG_SOURCE_DIR" archive HEAD | tar -x -C "$work/v2src"
 } >"$work/changelog" && mv "$work/changelog" "$work/v2src/debian/changelog"
 echo "# (a comment line new in $v2)" >>"$work/v2src/conf/vifguard.conf"
 build2() {
-	(cd "$work/v2src" && DEB_BUILD_OPTIONS=nocheck bounded dpkg-buildpackage -us -uc -b -j"$(nproc)")
+	DEB_BUILD_OPTIONS=nocheck bounded env -C "$work/v2src" dpkg-buildpackage -us -uc -b -j"$(nproc)"
 }
 vg_check "the second package ($v2) builds" step build2 900 build2
 deb2=$work/vifguard_${v2}_$arch.deb
