@@ -127,7 +127,7 @@ git -C "$VG_SOURCE_DIR" archive HEAD | tar -x -C "$work/v2src"
 } >"$work/changelog" && mv "$work/changelog" "$work/v2src/debian/changelog"
 echo "# (a comment line new in $v2)" >>"$work/v2src/conf/vifguard.conf"
 build2() {
-	DEB_BUILD_OPTIONS=nocheck bounded env -C "$work/v2src" dpkg-buildpackage -us -uc -b -j"$(nproc)"
+	DEB_BUILD_OPTIONS="nocheck noautodbgsym" bounded env -C "$work/v2src" dpkg-buildpackage -us -uc -b -j"$(nproc)"
 }
 vg_check "the second package ($v2) builds" step build2 900 build2
 deb2=$work/vifguard_${v2}_$arch.deb
