@@ -22,6 +22,9 @@ packages=(
 	ebtables iptables
 	# test: the daemon's end-to-end run under memcheck (hard-valgrind.sh)
 	valgrind
+	# the Debian package (scripts/build-deb.sh) and its install/upgrade/purge
+	# test in a clean Debian 12 root (tests/package)
+	debhelper dpkg-dev fakeroot lintian bash-completion mmdebstrap
 	# docs
 	man-db groff-base
 	# the unit check (systemd-analyze)
