@@ -23,6 +23,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# VIFGUARD_XEN_WORLD=1: the normal suite includes the real-Xen world under
+# QEMU (label xen, minutes; install-deps.sh unpacks what it boots).
+if [ "${VIFGUARD_XEN_WORLD:-0}" = 1 ] && [ "$dir" = build ]; then
+	cmake_args+=(-DVIFGUARD_XEN_WORLD=ON)
+fi
+
 # A fresh machine: install what is missing first (a quick no-op otherwise).
 if [ "$(id -u)" -eq 0 ]; then
 	scripts/install-deps.sh

@@ -4,7 +4,8 @@
 # The real-Xen world: boots Debian's Xen 4.17 hypervisor under QEMU (KVM
 # when the machine has it, TCG emulation otherwise) with Debian's 6.1 kernel
 # as dom0 and as PV guests.  dom0 runs systemd as PID 1, Debian's xen init
-# script (xenstored, xenconsoled), vifguard installed with `cmake --install`
+# script (xenstored, xenconsoled), vifguard installed from its .deb (VG_DEB)
+# or with `cmake --install`
 # and started by its own unit; `xl create` makes real netback vifs that the
 # real vif-bridge script bridges.  The checks themselves run inside dom0
 # (dom0-test.sh, as a systemd service) and write TAP lines back through a 9p
@@ -105,19 +106,31 @@ copy_with_libs "$VG_BUILD_DIR/tests/tools/vgframe" "$g"
 for c in read write watch; do
 	copy_with_libs /usr/bin/xenstore-$c "$g"
 done
-# vifguard as the README installs it: configured for /usr (the daemon's
-# configuration path is fixed at configure time), without the tests; dom0
-# runs `cmake --install` on this tree.
-ib=$tmp/build-install
-if ! { cmake -S "$VG_SOURCE_DIR" -B "$ib" -DCMAKE_INSTALL_PREFIX=/usr -DVIFGUARD_TESTS=OFF &&
-	cmake --build "$ib" -j"$(nproc)"; } >"$tmp/build-install.log" 2>&1; then
-	tail -n 20 "$tmp/build-install.log" >&2
-	vg_failed "vifguard builds for /usr"
-	vg_done
+# vifguard as the README installs it: the package when VG_DEB names one
+# (CI builds it with scripts/build-deb.sh), else a tree configured for /usr
+# (the daemon's configuration path is fixed at configure time), without the
+# tests, on which dom0 runs `cmake --install`.
+ib=
+if [ -n "${VG_DEB:-}" ]; then
+	[ -f "$VG_DEB" ] || { vg_failed "VG_DEB=$VG_DEB exists"; vg_done; }
+	vg_log "dom0 installs the package $(basename "$VG_DEB")"
+else
+	ib=$tmp/build-install
+	if ! { cmake -S "$VG_SOURCE_DIR" -B "$ib" -DCMAKE_INSTALL_PREFIX=/usr -DVIFGUARD_TESTS=OFF &&
+		cmake --build "$ib" -j"$(nproc)"; } >"$tmp/build-install.log" 2>&1; then
+		tail -n 20 "$tmp/build-install.log" >&2
+		vg_failed "vifguard builds for /usr"
+		vg_done
+	fi
+	vg_log "built vifguard for /usr: $(($(date +%s) - t0)) s"
 fi
-vg_log "built vifguard for /usr: $(($(date +%s) - t0)) s"
 share=$tmp/share
 mkdir -p "$share/units"
+deb=
+if [ -n "${VG_DEB:-}" ]; then
+	cp "$VG_DEB" "$share/"
+	deb=/xw/$(basename "$VG_DEB")
+fi
 cpio_of "$g" "$share/guest.cpio.gz"
 # The guests' kernel: uncompressed, read through dom0's cached root share.
 guest_kernel=$cache/vmlinux
@@ -127,6 +140,7 @@ cp "$VG_SOURCE_DIR"/tests/xen/units/* "$share/units/"
 	printf 'VG_SOURCE_DIR=%q\nVG_BUILD_DIR=%q\n' "$VG_SOURCE_DIR" "$VG_BUILD_DIR"
 	printf 'VG_XEN_SHARE=/xw\nVG_XEN_KVER=%q\nVG_XEN_T0=%q\n' "$kver" "$t0"
 	printf 'VG_XEN_GUEST_KERNEL=%q\nVG_XEN_INSTALL_BUILD=%q\n' "$guest_kernel" "$ib"
+	printf 'VG_XEN_DEB=%q\n' "$deb"
 } >"$share/env"
 chmod -R a+rX "$share"
 
