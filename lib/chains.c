@@ -372,12 +372,11 @@ static int guest_ip6_rules(struct plan *p)
 	const char *ch = "guest-ip6";
 	int ret;
 
-	/* Fragmented ICMPv6 drops (RFC 6980): the ND checks below must see
-	 * the whole message, and a later fragment could carry what they miss. */
+	/* Fragments first (guest-frag6): a later one goes no further, a first
+	 * one comes back for the checks below. */
 	RULE(p, ch, {
 		stmt_exthdr_exists(r, PROTO_IP_FRAGMENT);
-		stmt_l4proto(r, false, PROTO_IP_ICMPV6);
-		stmt_verdict(r, NFT_GOTO, CH_DROP);
+		stmt_verdict(r, NFT_JUMP, "guest-frag6");
 	});
 	/* nf_tables stops its header walk at an AH header (l4proto 51), so an
 	 * ND message behind one would never meet the checks below: AH drops
@@ -412,6 +411,45 @@ static int guest_ip6_rules(struct plan *p)
 		stmt_verdict(r, NFT_GOTO, "guest-ns");
 	});
 	return rule_accept_parsed(p, ch) ?: rule_verdict(p, ch, NFT_GOTO, CH_DROP);
+}
+
+/*
+ * Every IPv6 frame with a fragment header.  A later fragment has no
+ * transport header, and nf_tables reads the IPv6 header in its place
+ * (ipv6_find_hdr() leaves the offset at 0 for it): it is checked by its
+ * source alone, and accepted here before any rule looks at ports or types.
+ * Without its first fragment it reassembles to nothing, and receivers
+ * discard overlapping fragments, so it cannot change what the first one
+ * said.  A first fragment: no neighbour discovery (RS, RA, NS, NA,
+ * redirect) in a fragment (RFC 6980), and the upper-layer header must be in
+ * it (RFC 7112: its first 8 bytes, the whole UDP or ICMPv6 header), so the
+ * checks in guest-ip6 see it; then it returns there.  A frame whose walk
+ * meets a later fragment header behind an atomic one is a later fragment
+ * to nf_tables but not to `frag frag-off`: the 8-byte load fails for it,
+ * so it drops here.
+ */
+static int guest_frag6_rules(struct plan *p)
+{
+	const char *ch = "guest-frag6";
+	int ret;
+
+	RULE(p, ch, {
+		stmt_ip6_frag_later(r);
+		stmt_verdict(r, NFT_JUMP, "src-ip6");
+	});
+	RULE(p, ch, {
+		stmt_ip6_frag_later(r);
+		stmt_verdict(r, NF_ACCEPT, NULL);
+	});
+	RULE(p, ch, {
+		stmt_icmpv6_type_range(r, PROTO_ICMPV6_ROUTER_SOLICIT, PROTO_ICMPV6_REDIRECT);
+		stmt_verdict(r, NFT_GOTO, CH_DROP);
+	});
+	RULE(p, ch, {
+		stmt_th_present(r);
+		stmt_verdict(r, NFT_RETURN, NULL);
+	});
+	return rule_verdict(p, ch, NFT_GOTO, CH_DROP);
 }
 
 /* Unspecified source: DAD neighbor solicitations for one of the vif's
@@ -497,8 +535,8 @@ static int guest_drop_rules(const struct policy *pol, struct plan *p)
 }
 
 static const char *const fixed_chains[] = {
-    "guest",	 "guest-ip", "src-ip",	 "guest-arp", "src-arp",   "guest-ip6", "src-ip6",
-    "guest-dad", "guest-na", "guest-ns", "guest-nd",  "nd-target", CH_DROP,
+    "guest",   "guest-ip",  "src-ip",	"guest-arp", "src-arp",	 "guest-ip6", "guest-frag6",
+    "src-ip6", "guest-dad", "guest-na", "guest-ns",  "guest-nd", "nd-target", CH_DROP,
 };
 
 static int chain_add(struct plan *p, const char *name)
@@ -553,6 +591,7 @@ int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, s
 		ret = src_chain_rules(p, (enum src_chain)c, sh);
 	ret = ret ?: guest_drop_rules(pol, p);
 	ret = ret ?: guest_nd_rules(p);
+	ret = ret ?: guest_frag6_rules(p);
 	ret = ret ?: guest_ip6_rules(p);
 	ret = ret ?: guest_arp_rules(p);
 	ret = ret ?: guest_ip_rules(p);

@@ -324,8 +324,10 @@ static bool addr_equal(const struct vif_addr *a, const struct vif_addr *b)
 static int parse_addresses(struct parser *p, const char *key, const char *value, char *msg,
 			   size_t size)
 {
-	/* Any prefix but /0: protecting a whole /8 is the operator's call. */
-	const struct vif_limits lim = {.min_prefix_v4 = 1, .min_prefix_v6 = 1};
+	/* Any prefix but /0: protecting a whole /8 (or all of fe80::/10) is
+	 * the operator's call. */
+	const struct vif_limits lim = {
+	    .min_prefix_v4 = 1, .min_prefix_v6 = 1, .link_local_prefixes = true};
 	struct vif_addr addrs[VIF_ADDRS_MAX];
 	struct policy *pol = &p->pol;
 	struct vif_error err = {.text = ""};

@@ -151,6 +151,50 @@ static void dad_rules(struct explain_replay *c, const struct explain_decode_l4 *
 				   "IPv6 from :: (neither DAD nor MLD)");
 }
 
+/*
+ * The -frag6 chain, for a frame with a fragment header (fragoff: its
+ * offset).  Returns true when it decides the frame, false when a first
+ * fragment returns to the checks of guest-ip6.
+ */
+static bool frag6_rules(struct explain_replay *c, const struct explain_decode_l4 *l,
+			uint16_t fragoff)
+{
+	const uint8_t *p = c->d.p;
+	char a[INET6_ADDRSTRLEN];
+
+	if (fragoff) {
+		/* frag frag-off != 0 jump src-ip6; frag frag-off != 0 accept (the
+		 * fragment header was found, so the fixed header is there) */
+		explain_replay_addr_str(AF_INET6, p + 8, a);
+		if (!c->is_mac_only && !explain_replay_is_allowed(c, AF_INET6, p + 8, false)) {
+			explain_replay_say(c, EXPLAIN_REASON_IP6_SADDR, "IPv6 fragment from %s", a);
+			explain_replay_claim(c, AF_INET6, p + 8);
+			if (explain_replay_is_final(c))
+				return true;
+		}
+		explain_replay_allowed(c, "IPv6 fragment from %s", a);
+		return true;
+	}
+	/* icmpv6 type 133-137: neighbour discovery is never fragmented (RFC 6980) */
+	if (l->is_valid && l->proto == PROTO_IP_ICMPV6 && explain_decode_th(&c->d, l, 0, 1) &&
+	    p[l->thoff] >= PROTO_ICMPV6_ROUTER_SOLICIT && p[l->thoff] <= PROTO_ICMPV6_REDIRECT) {
+		explain_replay_say(c, EXPLAIN_REASON_ICMPV6_FRAGMENT,
+				   "neighbor discovery (ICMPv6 type %u) in a fragment",
+				   p[l->thoff]);
+		return true;
+	}
+	/* @th,0,64 0x0-0xffffffffffffffff return: the upper-layer header is in
+	 * the first fragment (RFC 7112) */
+	if (explain_decode_th(&c->d, l, 0, 8))
+		return false;
+	if (!l->is_valid)
+		explain_replay_say(c, EXPLAIN_REASON_MALFORMED, "%s", l->why);
+	else
+		explain_replay_say(c, EXPLAIN_REASON_ICMPV6_FRAGMENT,
+				   "IPv6 first fragment without its upper-layer header");
+	return true;
+}
+
 static void ip6_rules(struct explain_replay *c)
 {
 	const uint8_t *p = c->d.p;
@@ -161,13 +205,10 @@ static void ip6_rules(struct explain_replay *c)
 
 	explain_decode_ip6(&c->d, &l);
 
-	/* exthdr frag exists meta l4proto ipv6-icmp (l4proto first: when it
-	 * does not match, bytes the walk cannot see change nothing) */
-	if (l.is_valid && l.proto == PROTO_IP_ICMPV6 &&
-	    explain_decode_find_hdr(&c->d, PROTO_IP_FRAGMENT, &off, &fragoff) >= 0) {
-		explain_replay_say(c, EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6");
+	/* exthdr frag exists jump guest-frag6 */
+	if (explain_decode_find_hdr(&c->d, PROTO_IP_FRAGMENT, &off, &fragoff) >= 0 &&
+	    frag6_rules(c, &l, fragoff))
 		return;
-	}
 	/* meta l4proto ah: nf_tables stops at AH, so AH drops */
 	if (l.is_valid && l.proto == PROTO_IP_AH) {
 		explain_replay_say(c, EXPLAIN_REASON_IPV6_AH, "IPv6 with an AH header");

@@ -66,7 +66,8 @@ enum explain_reason {
 	EXPLAIN_REASON_ARP_SENDER_IP, /* arp saddr ip not its own */
 	EXPLAIN_REASON_DHCP_SERVER, /* udp sport 67 */
 	EXPLAIN_REASON_IP_SADDR, /* ip saddr not its own (incl. 0.0.0.0 that is not DHCP) */
-	EXPLAIN_REASON_ICMPV6_FRAGMENT, /* fragmented ICMPv6 */
+	EXPLAIN_REASON_ICMPV6_FRAGMENT, /* ND in a fragment, a first fragment without its
+					 * upper-layer header */
 	EXPLAIN_REASON_IPV6_AH, /* IPv6 AH: nf_tables cannot look behind it */
 	EXPLAIN_REASON_ROUTER_ADVERT, /* ICMPv6 type 134 */
 	EXPLAIN_REASON_REDIRECT, /* ICMPv6 type 137 */

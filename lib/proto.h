@@ -31,6 +31,11 @@
 #define PROTO_IPV4_FRAG_OFF 6
 #define PROTO_IPV4_FRAG_OFF_MASK 0x1fff
 
+/* IPv6 fragment header (RFC 8200 4.5): the offset is the top 13 bits of the
+ * 16-bit field at byte 2, in 8-byte units; 0 in a first (or atomic) fragment */
+#define PROTO_IPV6_FRAG_OFF 2
+#define PROTO_IPV6_FRAG_OFF_MASK 0xfff8
+
 /* IP protocol numbers, which are also the IPv6 next-header values */
 #define PROTO_IP_HOPOPTS 0
 #define PROTO_IP_TCP 6
@@ -42,8 +47,9 @@
 #define PROTO_IP_NONE 59
 #define PROTO_IP_DSTOPTS 60
 
-/* ICMPv6 types */
+/* ICMPv6 types; neighbour discovery is 133 (RS) to 137 (redirect) */
 #define PROTO_ICMPV6_MLD_REPORT 131
+#define PROTO_ICMPV6_ROUTER_SOLICIT 133
 #define PROTO_ICMPV6_ROUTER_ADVERT 134
 #define PROTO_ICMPV6_NEIGHBOR_SOLICIT 135
 #define PROTO_ICMPV6_NEIGHBOR_ADVERT 136

@@ -473,6 +473,48 @@ void stmt_icmpv6_type(struct stmt_rule *r, uint8_t type)
 	text_add(r, "icmpv6 type %s", num_str(icmpv6_names, type, buf));
 }
 
+void stmt_icmpv6_type_range(struct stmt_rule *r, uint8_t lo, uint8_t hi)
+{
+	dep_ether_type(r, PROTO_ETHERTYPE_IPV6);
+	dep_l4proto(r, PROTO_IP_ICMPV6);
+	expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	expr_cmp_u8(r, NFT_CMP_GTE, lo);
+	expr_cmp_u8(r, NFT_CMP_LTE, hi);
+	text_add(r, "icmpv6 type %u-%u", lo, hi);
+}
+
+void stmt_ip6_frag_later(struct stmt_rule *r)
+{
+	static const uint8_t mask[2] = {PROTO_IPV6_FRAG_OFF_MASK >> 8,
+					PROTO_IPV6_FRAG_OFF_MASK & 0xff};
+	static const uint8_t zero[2] = {0};
+	struct nftnl_expr *e;
+
+	dep_ether_type(r, PROTO_ETHERTYPE_IPV6);
+	e = nftnl_expr_alloc("exthdr");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_DREG, NFT_REG_1);
+		nftnl_expr_set_u8(e, NFTNL_EXPR_EXTHDR_TYPE, PROTO_IP_FRAGMENT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OFFSET, PROTO_IPV6_FRAG_OFF);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_LEN, 2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_EXTHDR_OP, NFT_EXTHDR_OP_IPV6);
+	}
+	expr_add(r, e);
+	expr_mask_at(r, 0, mask, 2);
+	expr_cmp(r, NFT_CMP_NEQ, zero, 2);
+	text_add(r, "frag frag-off != 0");
+}
+
+void stmt_th_present(struct stmt_rule *r)
+{
+	static const uint8_t lo[8] = {0}, hi[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+	expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 8);
+	expr_cmp(r, NFT_CMP_GTE, lo, 8);
+	expr_cmp(r, NFT_CMP_LTE, hi, 8);
+	text_add(r, "@th,0,64 0x0-0xffffffffffffffff");
+}
+
 static const struct {
 	uint32_t offset, len;
 	const char *text;

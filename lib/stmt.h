@@ -89,6 +89,14 @@ void stmt_ip6_icmp_len(struct stmt_rule *r, uint16_t len);
 void stmt_exthdr_exists(struct stmt_rule *r, uint8_t type);
 /* icmpv6 type NAME */
 void stmt_icmpv6_type(struct stmt_rule *r, uint8_t type);
+/* icmpv6 type LO-HI */
+void stmt_icmpv6_type_range(struct stmt_rule *r, uint8_t lo, uint8_t hi);
+/* frag frag-off != 0: a later IPv6 fragment */
+void stmt_ip6_frag_later(struct stmt_rule *r);
+/* @th,0,64 0x0-0xffffffffffffffff: the transport header's first 8 bytes
+ * can be loaded (an 8-byte load never takes nf_tables' fast path, which
+ * reads an IPv6 later fragment's own header in its place) */
+void stmt_th_present(struct stmt_rule *r);
 
 enum stmt_arp_field {
 	STMT_ARP_HTYPE,

@@ -126,6 +126,7 @@ void vif_limits_default(struct vif_limits *ret)
 	*ret = (struct vif_limits){
 	    .min_prefix_v4 = 24,
 	    .min_prefix_v6 = 64,
+	    .link_local_prefixes = false,
 	};
 }
 
@@ -213,8 +214,7 @@ struct special_range {
 /*
  * Ranges a guest can never legitimately source traffic from.  A listed prefix
  * that overlaps any of them is rejected as a whole: allowing 0.0.0.0/1 would
- * also allow spoofing 0.0.0.0/8.  Link-local (169.254/16, fe80::/10) stays
- * allowed; a guest's own link-local address may be listed.
+ * also allow spoofing 0.0.0.0/8.  Link-local space is link_local below.
  */
 static const struct special_range special_v4[] = {
     {{0, 0, 0, 0}, 8, "is in 0.0.0.0/8 (\"this network\")"},
@@ -230,6 +230,26 @@ static const struct special_range special_v6[] = {
     {{[10] = 0xff, [11] = 0xff}, 96, "is an IPv4-mapped address"},
     {{0xff}, 8, "is a multicast address"},
 };
+
+/*
+ * Link-local space is shared by everything on the link: the gateway's
+ * fe80:: address, the host's, every guest's.  A guest's own link-local
+ * address may be listed exactly; a prefix inside or around the range would
+ * let it answer neighbour discovery or ARP for all of them.
+ */
+static const struct special_range link_local[] = {
+    {{169, 254}, 16, "169.254.0.0/16"},
+    {{0xfe, 0x80}, 10, "fe80::/10"},
+};
+
+static const char *link_local_check(const struct vif_addr *a)
+{
+	const struct special_range *r = &link_local[a->family == AF_INET ? 0 : 1];
+
+	if (a->prefixlen >= family_bits(a->family))
+		return NULL;
+	return prefixes_overlap(a->addr, a->prefixlen, r->addr, r->prefixlen) ? r->what : NULL;
+}
 
 static const char *special_check(const struct vif_addr *a)
 {
@@ -354,6 +374,14 @@ static int entry_parse(const char *key, const char *entry, const struct vif_limi
 	what = special_check(&a);
 	if (what) {
 		entry_error(err, key, entry, n, " %s", what);
+		return -EINVAL;
+	}
+	what = lim->link_local_prefixes ? NULL : link_local_check(&a);
+	if (what) {
+		entry_error(err, key, entry, n,
+			    " is a prefix covering link-local addresses (%s), which every host "
+			    "on the link uses; list the guest's own link-local address exactly",
+			    what);
 		return -EINVAL;
 	}
 

@@ -38,9 +38,13 @@ struct vif_limits {
 	/* widest prefix accepted in `ip`, e.g. 24 means /24../32 are fine */
 	uint8_t min_prefix_v4;
 	uint8_t min_prefix_v6;
+	/* accept prefixes that cover link-local space (169.254.0.0/16,
+	 * fe80::/10): only lists that withhold addresses, never ones that
+	 * grant them */
+	bool link_local_prefixes;
 };
 
-/* Defaults: /24 for IPv4, /64 for IPv6. */
+/* Defaults: /24 for IPv4, /64 for IPv6, no link-local prefixes. */
 void vif_limits_default(struct vif_limits *ret);
 
 enum vif_type {
@@ -67,9 +71,11 @@ struct vif {
 int vif_mac_parse(const char *key, const char *value, uint8_t ret[6], struct vif_error *err);
 
 /* Space-separated IPv4/IPv6 addresses and prefixes.  Rejects junk, host bits
- * set under a prefix, prefixes wider than the limits (and always /0), more than
- * VIF_ADDRS_MAX entries, values longer than VIF_VALUE_MAX.  Duplicates are
- * kept once.  ret must hold VIF_ADDRS_MAX entries. */
+ * set under a prefix, prefixes wider than the limits (and always /0), prefixes
+ * covering link-local space (unless the limits allow them; an exact link-local
+ * address is fine), more than VIF_ADDRS_MAX entries, values longer than
+ * VIF_VALUE_MAX.  Duplicates are kept once.  ret must hold VIF_ADDRS_MAX
+ * entries. */
 int vif_ip_list_parse(const char *key, const char *value, const struct vif_limits *lim,
 		      struct vif_addr *ret, size_t *ret_n, struct vif_error *err);
 

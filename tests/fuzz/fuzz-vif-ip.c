@@ -2,8 +2,9 @@
 /*
  * vif_ip_list_parse on arbitrary bytes, with the default limits and with the
  * widest ones (/1).  An accepted list must hold what the parser promises (no
- * host bits, prefixes within the limits, no duplicates) and print back to a
- * list that parses to the same entries.
+ * host bits, prefixes within the limits, no prefix covering link-local
+ * space, no duplicates) and print back to a list that parses to the same
+ * entries.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -43,6 +44,16 @@ static void check_entry(const struct vif_addr *a, const struct vif_limits *lim)
 	for (unsigned i = a->prefixlen; i < 128; i++)
 		if (a->addr[i / 8] & (0x80 >> (i % 8)))
 			abort();
+	/* a prefix overlapping 169.254.0.0/16 or fe80::/10 */
+	if (a->prefixlen < bits && !lim->link_local_prefixes) {
+		bool v4 = a->family == AF_INET;
+		unsigned n = a->prefixlen < (v4 ? 16u : 10u) ? a->prefixlen : (v4 ? 16u : 10u);
+		uint32_t have = (uint32_t)a->addr[0] << 8 | a->addr[1];
+		uint32_t ll = v4 ? 0xa9fe : 0xfe80, mask = 0xffff & ~(0xffffu >> n);
+
+		if ((have & mask) == (ll & mask))
+			abort();
+	}
 }
 
 static void run(const char *value, const struct vif_limits *lim)

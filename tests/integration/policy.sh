@@ -49,6 +49,29 @@ vg_expect_eq "no table: delivered: later fragment from 0.0.0.0 reading 68 -> 67"
 	"$(world_delivered gw eth0 "${FRAG_SPOOF[@]}")"
 vg_expect_eq "no table: delivered: later fragment of its own reading port 67" 3 \
 	"$(world_delivered gw eth0 "${FRAG_OWN[@]}")"
+# IPv6 fragments (guest-frag6): a later fragment is checked by its source
+# alone (nf_tables would read the IPv6 header as its transport header), a
+# first fragment must not be neighbour discovery (RFC 6980) and must hold its
+# upper-layer header (RFC 7112).  Each attack reaches the peer without the
+# table.
+M=00:16:3e:00:03:00
+FRAG6_ATTACKS=(
+	"NA for its own address in a first fragment|na src=$M saddr=2001:db8::3 target=2001:db8::3 frag=first"
+	"NA for its own address in an atomic fragment|na src=$M saddr=2001:db8::3 target=2001:db8::3 frag=atomic"
+	"NS in a first fragment|ns src=$M saddr=2001:db8::3 target=2001:db8::fe frag=first"
+	"RA in a first fragment|ra src=$M saddr=fe80::216:3eff:fe00:300 frag=first"
+	"redirect in a first fragment|redirect src=$M saddr=fe80::216:3eff:fe00:300 daddr=2001:db8::fe target=fe80::1 dest=2001:db8::77 frag=first"
+	"first fragment without its ICMPv6 header|ipv6-icmp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=first-no-l4"
+	"first fragment without its UDP header (a DHCPv6 server's)|dhcpv6-advertise src=$M saddr=fe80::216:3eff:fe00:300 daddr=fe80::1 frag=first-no-l4"
+	"DHCPv6 advertise in a first fragment|dhcpv6-advertise src=$M saddr=fe80::216:3eff:fe00:300 daddr=fe80::1 frag=first"
+	"later fragment from the gateway's address|ipv6-icmp src=$M saddr=2001:db8::fe daddr=2001:db8::1 frag=later"
+	"later fragment from ::|ipv6-udp src=$M saddr=:: daddr=2001:db8::fe frag=later"
+	"later fragment reading like an NA, from the gateway's address|na src=$M saddr=2001:db8::fe target=2001:db8::fe frag=later"
+)
+for c in "${FRAG6_ATTACKS[@]}"; do
+	read -r -a frame <<<"${c#*|}"
+	vg_expect_eq "no table: delivered: ${c%%|*}" 3 "$(world_delivered gw eth0 "${frame[@]}")"
+done
 
 vg_check "engine applies the ruleset" engine sync "$vifs"
 vg_expect_eq "vif3.0: dropped: later fragment from 0.0.0.0 reading 68 -> 67 (not DHCP)" 0 \
@@ -175,6 +198,29 @@ vg_expect_eq "vif3.0: delivered: NA for an address inside its /64" 3 \
 vg_expect_eq "vif3.0: dropped: IPv6 from the next /64" 0 \
 	"$(world_delivered gw eth0 ipv6-udp src=$M saddr=2001:db8:2::77 daddr=2001:db8::fe)"
 
+VG_FROM=vif3.0
+M=00:16:3e:00:03:00
+for c in "${FRAG6_ATTACKS[@]}"; do
+	read -r -a frame <<<"${c#*|}"
+	vg_expect_eq "vif3.0: dropped: ${c%%|*}" 0 "$(world_delivered gw eth0 "${frame[@]}")"
+done
+vg_expect_eq "vif3.0: delivered: echo request, first fragment" 3 \
+	"$(world_delivered gw eth0 ipv6-icmp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=first)"
+vg_expect_eq "vif3.0: delivered: echo request, later fragment" 3 \
+	"$(world_delivered gw eth0 ipv6-icmp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=later)"
+vg_expect_eq "vif3.0: delivered: echo request, atomic fragment" 3 \
+	"$(world_delivered gw eth0 ipv6-icmp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=atomic)"
+vg_expect_eq "vif3.0: delivered: echo request fragments from inside its /64" 3 \
+	"$(world_delivered gw eth0 ipv6-icmp src=$M saddr=2001:db8:1::77 daddr=2001:db8::fe frag=first)"
+vg_expect_eq "vif3.0: delivered: later fragment from inside its /64" 3 \
+	"$(world_delivered gw eth0 ipv6-icmp src=$M saddr=2001:db8:1::77 daddr=2001:db8::fe frag=later)"
+vg_expect_eq "vif3.0: delivered: UDP, first fragment" 3 \
+	"$(world_delivered gw eth0 ipv6-udp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=first)"
+vg_expect_eq "vif3.0: delivered: UDP, later fragment" 3 \
+	"$(world_delivered gw eth0 ipv6-udp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=later)"
+vg_expect_eq "vif3.0: delivered: echo request fragment behind dest options" 3 \
+	"$(world_delivered gw eth0 ipv6-icmp src=$M saddr=2001:db8::3 daddr=2001:db8::fe frag=first ext=dst)"
+
 # A vif without an ip key: ARP probes, DHCP client and DAD only.
 VG_FROM=vif6.0
 M=00:16:3e:00:06:00
@@ -217,6 +263,8 @@ vg_check "guest kernel: vif3.0 pings the peer (IPv4, ARP)" bash -c "
 vg_check "guest kernel: vif3.0 pings the peer (IPv6, ND)" bash -c "
 	ip netns exec $VG_WORLD-vif3.0 ip -6 addr add 2001:db8::3/64 dev eth0 nodad &&
 	ip netns exec $VG_WORLD-vif3.0 ping -q -6 -c 2 -W 2 2001:db8::fe >/dev/null"
+vg_check "guest kernel: vif3.0 pings the peer with 3000-byte echoes (IPv6 fragments)" bash -c "
+	ip netns exec $VG_WORLD-vif3.0 ping -q -6 -s 3000 -c 2 -W 2 2001:db8::fe >/dev/null"
 vg_check "guest kernel: a spoofing guest cannot ping with the gateway's address" bash -c "
 	ip netns exec $VG_WORLD-web05 ip addr add 192.0.2.77/24 dev eth0 &&
 	! ip netns exec $VG_WORLD-web05 ping -q -c 2 -W 1 192.0.2.254 >/dev/null"

@@ -30,6 +30,7 @@ enum value_type {
 	VT_HEX,
 	VT_NONCE,
 	VT_EXT,
+	VT_FRAG,
 	VT_PREFIX6,
 };
 
@@ -86,6 +87,7 @@ static const struct key_info {
     [FRAME_KEY_NONCE] = {"nonce", VT_NONCE, 0, KBIT(NS)},
     /* MLD always carries its hop-by-hop Router Alert header, so no ext= */
     [FRAME_KEY_EXT] = {"ext", VT_EXT, 0, KINDS_V6 & ~KBIT(MLD_REPORT)},
+    [FRAME_KEY_FRAG] = {"frag", VT_FRAG, 0, KINDS_V6 & ~KBIT(MLD_REPORT)},
     [FRAME_KEY_FLAGS] = {"flags", VT_UINT, 0xff, KBIT(NA) | KBIT(RA)},
     [FRAME_KEY_PREFIX] = {"prefix", VT_PREFIX6, 0, KBIT(RA)},
     [FRAME_KEY_GROUP] = {"group", VT_IP6, 0, KBIT(MLD_REPORT)},
@@ -127,6 +129,14 @@ static const char *const ext_names[_FRAME_EXT_MAX] = {
     [FRAME_EXT_NONE] = "none",
     [FRAME_EXT_HBH] = "hbh",
     [FRAME_EXT_DST] = "dst",
+};
+
+static const char *const frag_names[_FRAME_FRAG_MAX] = {
+    [FRAME_FRAG_NONE] = "none",
+    [FRAME_FRAG_FIRST] = "first",
+    [FRAME_FRAG_LATER] = "later",
+    [FRAME_FRAG_ATOMIC] = "atomic",
+    [FRAME_FRAG_FIRST_NO_L4] = "first-no-l4",
 };
 
 static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -369,6 +379,16 @@ int frame_spec_set(struct frame_spec *s, const char *key, const char *value,
 		if (v.u == _FRAME_EXT_MAX)
 			return fail(err, "key '%s': bad value '%s' (want none, hbh or dst)", key,
 				    value);
+		break;
+	case VT_FRAG:
+		for (v.u = 0; v.u < _FRAME_FRAG_MAX; v.u++)
+			if (strcmp(frag_names[v.u], value) == 0)
+				break;
+		if (v.u == _FRAME_FRAG_MAX)
+			return fail(err,
+				    "key '%s': bad value '%s' (want none, first, later, atomic or "
+				    "first-no-l4)",
+				    key, value);
 		break;
 	case VT_PREFIX6:
 		if (!parse_prefix6(value, &v))
@@ -748,13 +768,14 @@ static size_t build_ipv6(const struct frame_spec *s, uint8_t *f)
 {
 	const uint8_t *saddr = addr_or(s, FRAME_KEY_SADDR, ip6_zero);
 	enum frame_ext ext = (enum frame_ext)uint_or(s, FRAME_KEY_EXT, FRAME_EXT_NONE);
+	enum frame_frag frag = (enum frame_frag)uint_or(s, FRAME_KEY_FRAG, FRAME_FRAG_NONE);
 	uint8_t snm[16] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
 	const uint8_t *daddr_default = ip6_all_nodes;
 	const uint8_t *daddr;
 	bool is_udp = KINDS_UDP & (UINT32_C(1) << s->kind);
 	uint8_t proto = is_udp ? 17 : 58;
 	uint8_t dst[6], *ip, *l4;
-	size_t off, ext_len, n;
+	size_t off, ext_len, frag_len, n;
 	uint16_t csum;
 
 	if (s->kind == FRAME_KIND_NS) {
@@ -778,7 +799,12 @@ static size_t build_ipv6(const struct frame_spec *s, uint8_t *f)
 	off = put_eth(s, f, dst, kinds[s->kind].ethertype);
 	ip = f + off;
 	ext_len = ext == FRAME_EXT_NONE ? 0 : EXT_LEN;
-	l4 = ip + IPV6_HLEN + ext_len;
+	/* the fragment header, and for first-no-l4 the destination options
+	 * header the chain ends in */
+	frag_len = frag == FRAME_FRAG_NONE	    ? 0
+		   : frag == FRAME_FRAG_FIRST_NO_L4 ? 2 * EXT_LEN
+						    : EXT_LEN;
+	l4 = ip + IPV6_HLEN + ext_len + frag_len;
 
 	n = is_udp ? put_udp(s, l4, saddr) : put_icmp6(s, l4, saddr);
 	/* the pseudo-header length is the upper-layer length: extension headers excluded */
@@ -788,8 +814,27 @@ static size_t build_ipv6(const struct frame_spec *s, uint8_t *f)
 	else
 		put16(l4 + 2, csum);
 
+	if (frag != FRAME_FRAG_NONE) {
+		uint8_t *fh = ip + IPV6_HLEN + ext_len;
+
+		fh[0] = proto;
+		if (frag == FRAME_FRAG_LATER)
+			put16(fh + 2, 1448); /* offset 181 (8-octet units) << 3, M clear */
+		else if (frag != FRAME_FRAG_ATOMIC)
+			put16(fh + 2, 1); /* offset 0, M set */
+		put32(fh + 4, 0x76676601);
+		if (frag == FRAME_FRAG_FIRST_NO_L4) {
+			fh[0] = 60;
+			fh[EXT_LEN] = proto;
+			fh[EXT_LEN + 2] = 1; /* PadN */
+			fh[EXT_LEN + 3] = 4;
+			memset(l4, 0, n);
+			n = 0;
+		}
+		proto = 44;
+	}
 	put32(ip, UINT32_C(6) << 28);
-	put16(ip + 4, (uint32_t)(ext_len + n));
+	put16(ip + 4, (uint32_t)(ext_len + frag_len + n));
 	ip[6] = proto;
 	ip[7] = (uint8_t)uint_or(s, FRAME_KEY_HLIM, kinds[s->kind].hop);
 	memcpy(ip + 8, saddr, 16);
@@ -809,7 +854,7 @@ static size_t build_ipv6(const struct frame_spec *s, uint8_t *f)
 			e[3] = 4;
 		}
 	}
-	return off + IPV6_HLEN + ext_len + n;
+	return off + IPV6_HLEN + ext_len + frag_len + n;
 }
 
 int frame_build(const struct frame_spec *s, uint8_t *buf, size_t len, size_t *ret_len,

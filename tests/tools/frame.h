@@ -83,6 +83,7 @@ enum frame_key {
 	FRAME_KEY_TLL,
 	FRAME_KEY_NONCE,
 	FRAME_KEY_EXT,
+	FRAME_KEY_FRAG,
 	FRAME_KEY_FLAGS,
 	FRAME_KEY_PREFIX,
 	FRAME_KEY_GROUP,
@@ -96,6 +97,18 @@ enum frame_ext {
 	FRAME_EXT_HBH,
 	FRAME_EXT_DST,
 	_FRAME_EXT_MAX,
+};
+
+/* frag= values: a fragment header (after any ext=) and what follows it. */
+enum frame_frag {
+	FRAME_FRAG_NONE,
+	FRAME_FRAG_FIRST,	/* offset 0, more fragments: the whole message follows */
+	FRAME_FRAG_LATER,	/* offset 1448, the last: the message's bytes as its data */
+	FRAME_FRAG_ATOMIC,	/* offset 0, no more (RFC 6946) */
+	FRAME_FRAG_FIRST_NO_L4, /* a first fragment whose header chain ends in a
+				 * destination options header: the upper-layer
+				 * header would come in a later one (RFC 7112) */
+	_FRAME_FRAG_MAX,
 };
 
 /* "unknown key 'foo' for kind 'ns'", "key 'src': bad MAC 'zz'" */

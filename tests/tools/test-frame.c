@@ -127,6 +127,32 @@ static const uint8_t *check_ipv6(const uint8_t *f, int len, unsigned int *proto)
 	return l4;
 }
 
+/* frag=: the fragment header after any ext=, the message after it (its
+ * checksum still over the whole message), or for first-no-l4 nothing after
+ * the destination options header. */
+static void test_ipv6_frag(void)
+{
+	uint8_t f[FRAME_MAX_LEN], plain[FRAME_MAX_LEN];
+	const uint8_t *ip = f + 14, *fh = ip + 40;
+	int len, plen;
+
+	plen = BUILD(plain, "na", "saddr=2001:db8::1", "target=2001:db8::1");
+	len = BUILD(f, "na", "saddr=2001:db8::1", "target=2001:db8::1", "frag=first");
+	CHECK(len == plen + 8 && ip[6] == 44 && be16(ip + 4) == be16(plain + 18) + 8);
+	CHECK(fh[0] == 58 && be16(fh + 2) == 1 &&
+	      memcmp(fh + 8, plain + 54, (size_t)plen - 54) == 0);
+	len = BUILD(f, "na", "saddr=2001:db8::1", "target=2001:db8::1", "frag=later");
+	CHECK(fh[0] == 58 && be16(fh + 2) == 1448 && fh[8] == 136);
+	len = BUILD(f, "na", "saddr=2001:db8::1", "target=2001:db8::1", "frag=atomic");
+	CHECK(fh[0] == 58 && be16(fh + 2) == 0);
+	len = BUILD(f, "ipv6-icmp", "saddr=2001:db8::1", "daddr=2001:db8::2", "frag=first-no-l4",
+		    "ext=hbh");
+	CHECK(ip[6] == 0 && fh[0] == 44 && fh[8] == 60 && be16(fh + 10) == 1 && fh[16] == 58);
+	CHECK(be16(ip + 4) == 24 && len == FRAME_MIN_LEN + 18 && f[len - 1] == 0);
+	CHECK(BUILD(f, "mld-report", "frag=first") == -EINVAL);
+	CHECK(BUILD(f, "na", "saddr=::1", "target=::1", "frag=second") == -EINVAL);
+}
+
 static void test_ipv4(void)
 {
 	uint8_t f[FRAME_MAX_LEN];
@@ -361,6 +387,7 @@ int main(void)
 	test_arp();
 	test_tags_and_eth();
 	test_ipv6();
+	test_ipv6_frag();
 	test_rejects();
 	if (failures) {
 		fprintf(stderr, "test-frame: %d check(s) failed\n", failures);

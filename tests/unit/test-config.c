@@ -166,6 +166,10 @@ static void test_defaults(void)
 		 "[log]\nrate-limit-interval=30s\nrate-limit-burst=10\n",
 		 &p);
 	CHECK(policy_equal(&p, &def));
+	/* [protect] withholds, so it may cover link-local space; ip= may not. */
+	parse_ok("[protect]\naddresses=fe80::/64 169.254.0.0/16 fe80::1\n", &p);
+	CHECK(p.n_protected == 3);
+	CHECK(!p.limits.link_local_prefixes);
 	/* NULL errs and NULL filename are fine. */
 	CHECK(config_parse_string("[log]\nrate-limit-burst=5\n", NULL, &p, NULL) == 0);
 	CHECK(p.log_rate_burst == 5);
@@ -207,6 +211,7 @@ static void test_every_key(void)
 	addr_v4(&a, "198.51.100.0", 24);
 	CHECK(memcmp(&p.protected_addrs[2], &a, sizeof(a)) == 0);
 	CHECK(!p.protect_bridge_addrs);
+	CHECK(!p.limits.link_local_prefixes);
 	CHECK(p.log_rate_interval_sec == 120);
 	CHECK(p.log_rate_burst == 500);
 

@@ -787,26 +787,57 @@ static void test_ipv6_router(void)
 {
 	struct frame fr;
 
-	/* fragmented ICMPv6, first and later fragments, even from itself */
+	/* a fragmented echo request from itself: its first fragment ... */
 	ip6_frame(&fr, LL_OWN, "fe80::1", 44);
 	frag_hdr(&fr, 58, 0, true);
 	icmp6(&fr, 128, 60);
 	ip6_done(&fr);
-	EXPECT(run_v(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6", NULL);
-	EXPECT(run_nov(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6", NULL);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_NONE,
+	       "IPv6 from fe80::216:3eff:fe00:300 (allowed by its current rules)", NULL);
+	EXPECT(run_nov(&fr), EXPLAIN_REASON_IP6_SADDR, "IPv6 from fe80::216:3eff:fe00:300",
+	       "fe80::216:3eff:fe00:300");
+	/* ... and a later one, checked by its source alone */
 	ip6_frame(&fr, LL_OWN, "fe80::1", 44);
 	frag_hdr(&fr, 58, 8, false);
 	zeros(&fr, 16);
 	ip6_done(&fr);
-	EXPECT(run_v(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6", NULL);
-	/* behind other extension headers too */
+	EXPECT(run_v(&fr), EXPLAIN_REASON_NONE,
+	       "IPv6 fragment from fe80::216:3eff:fe00:300 (allowed by its current rules)", NULL);
+	/* a later fragment whose data reads like an NA */
+	ip6_frame(&fr, "2001:db8::77", "ff02::1", 44);
+	frag_hdr(&fr, 58, 8, false);
+	icmp6(&fr, 136, 24);
+	ip6_done(&fr);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_IP6_SADDR, "IPv6 fragment from 2001:db8::77",
+	       "2001:db8::77");
+	ip6_frame(&fr, "::", "ff02::1", 44);
+	frag_hdr(&fr, 58, 8, false);
+	icmp6(&fr, 136, 24);
+	ip6_done(&fr);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_IP6_SADDR, "IPv6 fragment from ::", NULL);
+	/* neighbour discovery in a fragment (RFC 6980), behind other
+	 * extension headers too, and in an atomic fragment */
 	ip6_frame(&fr, LL_OWN, "fe80::1", 0);
 	ext_hdr(&fr, 60, 0);
 	ext_hdr(&fr, 44, 1);
 	frag_hdr(&fr, 58, 0, true);
 	icmp6(&fr, 135, 20);
 	ip6_done(&fr);
-	EXPECT(run_v(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT, "fragmented ICMPv6", NULL);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT,
+	       "neighbor discovery (ICMPv6 type 135) in a fragment", NULL);
+	ip6_frame(&fr, LL_OWN, "fe80::1", 44);
+	frag_hdr(&fr, 58, 0, false);
+	icmp6(&fr, 133, 8);
+	ip6_done(&fr);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT,
+	       "neighbor discovery (ICMPv6 type 133) in a fragment", NULL);
+	/* a first fragment that ends before its upper-layer header (RFC 7112) */
+	ip6_frame(&fr, LL_OWN, "fe80::1", 44);
+	frag_hdr(&fr, 60, 0, true);
+	ext_hdr(&fr, 58, 0);
+	ip6_done(&fr);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_ICMPV6_FRAGMENT,
+	       "IPv6 first fragment without its upper-layer header", NULL);
 	/* a fragmented UDP datagram is fine */
 	ip6_frame(&fr, LL_OWN, "fe80::1", 44);
 	frag_hdr(&fr, 17, 0, true);
@@ -917,8 +948,8 @@ static void test_ipv6_source(void)
 	frag_hdr(&fr, 60, 8, false);
 	zeros(&fr, 16);
 	ip6_done(&fr);
-	EXPECT(run_v(&fr), EXPLAIN_REASON_MALFORMED,
-	       "IPv6 fragment with an extension header after the fragment header", NULL);
+	EXPECT(run_v(&fr), EXPLAIN_REASON_NONE,
+	       "IPv6 fragment from 2001:db8::3 (allowed by its current rules)", NULL);
 	/* a routing header needs 4 bytes */
 	ip6_frame(&fr, "2001:db8::3", "2001:db8::1", 43);
 	put8(&fr, 59);

@@ -307,7 +307,7 @@ static void test_ip_basic(void)
 	ip_ok(__LINE__, "2001:db8:ffff:ffff:ffff:ffff:255.255.255.255/128",
 	      "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
 	ip_ok(__LINE__, "fe80::216:3eff:fe12:3456", "fe80::216:3eff:fe12:3456");
-	ip_ok(__LINE__, "fe80::/64", "fe80::/64");
+	ip_ok(__LINE__, "fe80::1/128", "fe80::1");
 	ip_ok(__LINE__, "febf:ffff::1", "febf:ffff::1");
 	ip_ok(__LINE__, "fec0::1", "fec0::1");
 	ip_ok(__LINE__, "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
@@ -395,7 +395,8 @@ static void test_ip_reject(void)
 
 static void test_ip_semantics(void)
 {
-	static const struct vif_limits zero = {0, 0}, wide = {1, 1}, eight = {8, 16};
+	static const struct vif_limits zero = {0, 0, false}, wide = {1, 1, false},
+				       eight = {8, 16, false};
 
 	/* the limits */
 	ip_bad(__LINE__, "10.0.0.0/8",
@@ -408,7 +409,7 @@ static void test_ip_semantics(void)
 		   "prefix /7 is wider than the allowed /8");
 	ip_ok_lim(__LINE__, "2001:db8::/32", &eight, "2001:db8::/32");
 	ip_ok_lim(__LINE__, "2001::/16", &eight, "2001::/16");
-	ip_ok_lim(__LINE__, "128.0.0.0/2", &wide, "128.0.0.0/2");
+	ip_ok_lim(__LINE__, "128.0.0.0/3", &wide, "128.0.0.0/3");
 	ip_bad_lim(__LINE__, "128.0.0.0/1", &wide, -EINVAL, "is a multicast address");
 	ip_ok_lim(__LINE__, "2000::/3", &wide, "2000::/3");
 
@@ -447,7 +448,7 @@ static void test_ip_semantics(void)
 	ip_bad_lim(__LINE__, "0.0.0.0/1", &wide, -EINVAL, "is in 0.0.0.0/8");
 	ip_bad_lim(__LINE__, "124.0.0.0/6", &wide, -EINVAL, "is a loopback address");
 	ip_bad_lim(__LINE__, "192.0.0.0/2", &wide, -EINVAL, "is a multicast address");
-	ip_ok_lim(__LINE__, "128.0.0.0/2", &wide, "128.0.0.0/2");
+	ip_bad_lim(__LINE__, "128.0.0.0/2", &wide, -EINVAL, "covering link-local addresses");
 
 	/* IPv6 special ranges */
 	ip_bad(__LINE__, "::", "entry '::' is the unspecified address");
@@ -465,6 +466,65 @@ static void test_ip_semantics(void)
 	ip_bad_lim(__LINE__, "8000::/1", &eight, -EINVAL, "prefix /1 is wider");
 	ip_bad_lim(__LINE__, "8000::/1", &wide, -EINVAL, "is a multicast address");
 	ip_bad_lim(__LINE__, "::/1", &wide, -EINVAL, "is the unspecified address");
+}
+
+/* Link-local space: an exact address is one guest's own, a prefix inside or
+ * around the range would cover the gateway's and every other guest's. */
+static void test_ip_link_local(void)
+{
+	static const struct vif_limits wide = {.min_prefix_v4 = 1, .min_prefix_v6 = 1},
+				       protect = {.min_prefix_v4 = 1,
+						  .min_prefix_v6 = 1,
+						  .link_local_prefixes = true};
+	static const char *const exact[][2] = {
+	    {"fe80::1", "fe80::1"},
+	    {"fe80::1/128", "fe80::1"},
+	    {"fe80::216:3eff:fe12:3456", "fe80::216:3eff:fe12:3456"},
+	    {"febf:ffff::1", "febf:ffff::1"},
+	    {"169.254.1.1", "169.254.1.1"},
+	    {"169.254.1.1/32", "169.254.1.1"},
+	    {"169.254.255.254", "169.254.255.254"},
+	};
+	static const char *const prefixes[] = {
+	    "fe80::/64",      "fe80::/10",   "fe80::/16",   "fe80::1:0/112",  "fe80::/127",
+	    "febf:ffff::/32", "fe80::/9",    "fe00::/8",    "169.254.0.0/16", "169.254.1.0/24",
+	    "169.254.1.0/31", "169.0.0.0/8", "160.0.0.0/4", "128.0.0.0/2",
+	};
+	char want[64];
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+		ip_ok(__LINE__, exact[i][0], exact[i][1]);
+		ip_ok_lim(__LINE__, exact[i][0], &wide, exact[i][1]);
+	}
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		const char *what = strchr(prefixes[i], ':') ? "fe80::/10" : "169.254.0.0/16";
+
+		snprintf(want, sizeof(want), "entry '%s' is a prefix covering link-local",
+			 prefixes[i]);
+		ip_bad_lim(__LINE__, prefixes[i], &wide, -EINVAL, want);
+		snprintf(want, sizeof(want), "addresses (%s)", what);
+		ip_bad_lim(__LINE__, prefixes[i], &wide, -EINVAL, want);
+	}
+	/* the default limits: refused for being link-local, not for their width */
+	ip_bad(__LINE__, "fe80::/64",
+	       "key 'ip': entry 'fe80::/64' is a prefix covering link-local addresses "
+	       "(fe80::/10), which every host on the link uses; list the guest's own link-local "
+	       "address exactly");
+	ip_bad(__LINE__, "169.254.7.0/24", "is a prefix covering link-local addresses (169.254");
+	ip_bad(__LINE__, "192.0.2.5 fe80::/64", "entry 'fe80::/64' is a prefix covering");
+	/* still refused as always */
+	ip_bad(__LINE__, "fe80::/0", "has prefix /0");
+	ip_bad(__LINE__, "::/0", "has prefix /0");
+	ip_bad(__LINE__, "0.0.0.0/0", "has prefix /0");
+	ip_bad_lim(__LINE__, "0.0.0.0/1", &wide, -EINVAL, "is in 0.0.0.0/8");
+	/* next to the range: fine */
+	ip_ok_lim(__LINE__, "fec0::/10", &wide, "fec0::/10");
+	ip_ok_lim(__LINE__, "fe40::/10", &wide, "fe40::/10");
+	ip_ok_lim(__LINE__, "169.255.0.0/16", &wide, "169.255.0.0/16");
+	ip_ok_lim(__LINE__, "169.253.0.0/16", &wide, "169.253.0.0/16");
+	/* a list that withholds ([protect]) may name the whole range */
+	ip_ok_lim(__LINE__, "fe80::/10 169.254.0.0/16 fe80::/64", &protect,
+		  "fe80::/10 169.254.0.0/16 fe80::/64");
 }
 
 static void test_ip_bounds(void)
@@ -834,6 +894,7 @@ int main(void)
 	test_ip_basic();
 	test_ip_reject();
 	test_ip_semantics();
+	test_ip_link_local();
 	test_ip_bounds();
 	test_ifname();
 	test_id();
