@@ -68,11 +68,17 @@ setup_world() {
 	[ -z "${VG_GUESTS_EXTRA_CONF:-}" ] || printf '%s\n' "$VG_GUESTS_EXTRA_CONF" >>"$VG_CONF"
 }
 
+# VG_GUESTS_KEEP_LOG=FILE: a copy of the daemon's log, for reading after.
+keep_log() {
+	[ -z "${VG_GUESTS_KEEP_LOG:-}" ] || cp "$VG_DAEMON_LOG" "$VG_GUESTS_KEEP_LOG"
+}
+
 if [ "${VG_GUESTS_PENDING:-0}" = 1 ]; then
 	# shellcheck source=guest-pending.sh
 	. "$VG_SOURCE_DIR/tests/integration/guest-pending.sh"
 	pending_main
 	took "done"
+	keep_log
 	vg_done
 fi
 
@@ -112,6 +118,7 @@ default_world() {
 	gw_watch renew_b ether saddr $MB ip saddr $B4 udp dport 67
 	gw_watch renew_c ether saddr $MC ip saddr $C4 udp dport 67
 	gw_watch dad_e ether saddr $ME ip6 saddr :: icmpv6 type nd-neighbor-solicit
+	gw_watch rs_b ether saddr $MB icmpv6 type nd-router-solicit
 	gw_watch mld0_b ether saddr $MB ip6 saddr :: ip6 daddr ff02::16
 	gw_watch mld_b ether saddr $MB ip6 saddr "$BLL" ip6 daddr ff02::16
 	gw_watch igmp_b ether saddr $MB ip saddr $B4 ip daddr 224.0.0.22
@@ -190,9 +197,8 @@ case_dhcp6() {
 # the guest, answered by the gateway.
 case_ndisc() {
 	local o
-	o=$(world_exec vif2.0 rdisc6 -1 -r 3 -w 1000 eth0 2>&1)
-	vg_check "rdisc6 (bob): the gateway's RA answers, with 2001:db8:1::/64" \
-		grep -q "Prefix *: 2001:db8:1::/64" <<<"$o"
+	vg_check "rdisc6 (bob): its RS reaches the gateway, an RA with 2001:db8:1::/64 answers" \
+		rdisc_reaches vif2.0 rs_b
 	o=$(world_exec vif2.0 ndisc6 -1 -r 3 -w 1000 $GW6 eth0 2>&1)
 	vg_check "ndisc6 (bob): the gateway's NA answers with its mac" grep -qi "$GW_MAC" <<<"$o"
 }
@@ -297,38 +303,11 @@ attack_keepalived() {
 	pings vif1.0 $GW6
 	pings vif1.0 "$GW_LL%eth0"
 	pings $GW "$ALL%eth0"
-	run_keepalived "ka-$st" vif6.0 <<-EOF
-		global_defs {
-			vrrp_version 3
-			vrrp_garp_master_delay 1
-			vrrp_garp_interval 0.05
-			vrrp_gna_interval 0.05
-		}
-		vrrp_instance v4 {
-			interface eth0
-			virtual_router_id 71
-			priority 200
-			advert_int 0.2
-			virtual_ipaddress {
-				$GW4/24
-			}
-		}
-		vrrp_instance v6 {
-			interface eth0
-			virtual_router_id 72
-			priority 200
-			advert_int 0.2
-			virtual_ipaddress {
-				$GW_LL/64
-				$GW6/64
-				$ALL/64
-			}
-		}
-	EOF
-	until_ms 8000 out_has vif6.0 "ka-$st" 2 "Entering MASTER STATE" ||
-		vg_log "keepalived: not master in 8 s"
+	run_keepalived "ka-$st" vif6.0 < <(ka_conf 200 71 $GW4/24 $GW_LL/64 $GW6/64 "$ALL/64")
+	ka_master vif6.0 "ka-$st" 2 || vg_log "keepalived: not master in 8 s"
 	# its first burst at once, the second after vrrp_garp_master_delay
-	sleep 1.5
+	until_ms 2500 neigh_is vif1.0 $GW4 $MM
+	sleep 0.5
 	KA_RESULT=()
 	neigh_is vif1.0 $GW4 $MM
 	KA_RESULT+=($((!$?)))
@@ -428,4 +407,5 @@ if want attacks; then
 	attacks off
 	took "attacks with enforcement off done"
 fi
+keep_log
 vg_done

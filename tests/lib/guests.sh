@@ -267,6 +267,15 @@ pings() {
 	return 1
 }
 
+# rdisc_reaches WHO WATCH: rdisc6 on WHO gets an RA and the gateway counted
+# one more router solicitation from it (an RA alone may be a periodic one).
+rdisc_reaches() {
+	local n o
+	n=$(gw_seen "$2")
+	o=$(world_exec "$1" rdisc6 -1 -r 3 -w 1000 eth0 2>&1)
+	grep -q "Prefix *: $SLAAC_PFX/64" <<<"$o" && seen_ge "$2" $((n + 1))
+}
+
 # neigh_mac WHO ADDR: the mac WHO's neighbour cache has for ADDR (or "none").
 neigh_mac() {
 	local m
@@ -377,7 +386,40 @@ run_dhcpcd() {
 	guest_bg dhcpcd "$who" dhcpcd -B -f "$d/dhcpcd.conf" -c "$hook" -j "$d/dhcpcd.log" "$@" eth0
 }
 
-# run_keepalived TAG WHO: keepalived's VRRP process, configured from stdin.
+# ka_conf PRIO VRID ADDR/LEN... [use_vmac]: a keepalived configuration with a
+# VRRPv3 instance per family holding the addresses (IPv4: router id VRID,
+# IPv6: VRID+1), adverts every 0.2 s, gratuitous ARPs / unsolicited NAs at
+# once on becoming master and again 1 s later.
+ka_conf() {
+	local prio=$1 vrid=$2 a fam v4=() v6=() vmac=""
+	shift 2
+	for a in "$@"; do
+		case "$a" in
+		use_vmac) vmac=use_vmac ;;
+		*:*) v6+=("$a") ;;
+		*) v4+=("$a") ;;
+		esac
+	done
+	printf 'global_defs {\n\tvrrp_version 3\n\tvrrp_garp_master_delay 1\n'
+	printf '\tvrrp_garp_interval 0.05\n\tvrrp_gna_interval 0.05\n}\n'
+	for fam in 4 6; do
+		if [ "$fam" = 4 ]; then set -- "${v4[@]}"; else set -- "${v6[@]}"; fi
+		[ $# -gt 0 ] || continue
+		printf 'vrrp_instance v%s {\n\tinterface eth0\n\tvirtual_router_id %d\n' "$fam" \
+			$((fam == 4 ? vrid : vrid + 1))
+		printf '\tpriority %d\n\tadvert_int 0.2\n\t%s\n\tvirtual_ipaddress {\n' "$prio" "$vmac"
+		printf '\t\t%s\n' "$@"
+		printf '\t}\n}\n'
+	done
+}
+
+# ka_master WHO TAG N [MS]: keepalived TAG logged N transitions to master.
+ka_master() {
+	until_ms "${4:-8000}" out_has "$1" "$2" "$3" "Entering MASTER STATE"
+}
+
+# run_keepalived TAG WHO: keepalived's VRRP process, configured from stdin
+# (redirect it, "< <(ka_conf ...)": in a pipeline its pid would be lost).
 run_keepalived() {
 	local tag=$1 who=$2 d
 	d=$(gdir "$who") || return 1
