@@ -178,6 +178,11 @@ case_slaac() {
 		vg_check "SLAAC ($2): reaches the gateway" pings "$1" $GW6
 		vg_check "SLAAC ($2): reaches the gateway's link-local" pings "$1" "$GW_LL%eth0"
 	done
+	# echo requests and replies in fragments (RFC 6980 forbids only ND in them)
+	vg_check "ping -6 -s 3000 (bob): fragmented ICMPv6 to the gateway and back" \
+		pings vif2.0 $GW6 -s 3000
+	vg_check "ping -6 -s 3000 (bob): fragmented ICMPv6 from the gateway and back" \
+		pings $GW "$B6" -s 3000
 	vg_check "dhcpcd (carol): its own SLAAC (hwaddr) gives $C6" wait_addr vif3.0 "$C6" 10000
 	vg_check "dhcpcd (carol): the gateway reaches $C6" pings $GW "$C6"
 }
