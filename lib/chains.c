@@ -24,6 +24,7 @@
 #include "stmt.h"
 
 #define CH_DROP "guest-drop"
+#define CH_OWN "own-claim"
 
 static struct nftnl_chain *chain_new(const char *table, const char *name)
 {
@@ -88,6 +89,9 @@ static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
 
 /* ---- the source check chains ---- */
 
+/* fe80::/64, the link-local addresses a vif may claim */
+static const uint8_t ll_prefix[16] = {0xfe, 0x80};
+
 /* Return if the address is the vif's, else drop.  One rule per prefix
  * length in use (longest first), then the mac-only ports, then the exact
  * addresses. */
@@ -143,6 +147,17 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 		f[2] = src_chains[c].field;
 		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 3, NULL, false,
 				  set, NFT_RETURN, NULL);
+	}
+	/* iifname @own-ll ip6 saddr fe80::/64 goto own-claim: a link-local
+	 * source it may claim (a port is in @own-ll only when the daemon reads
+	 * the log, so only then can a claim be granted) */
+	if (ret == 0 && c == SRC_IP6) {
+		set_catalog_name(SET_KIND_OWN_LL, 0, set, sizeof(set));
+		RULE(p, src_chains[c].name, {
+			stmt_lookup(r, f, 1, NULL, false, set);
+			stmt_ip6_addr(r, false, ll_prefix, 64);
+			stmt_verdict(r, NFT_GOTO, CH_OWN);
+		});
 	}
 	return ret ?: rule_verdict(p, src_chains[c].name, NFT_GOTO, CH_DROP);
 }
@@ -456,8 +471,9 @@ static int guest_frag6_rules(struct plan *p)
  * addresses, and MLD reports; nothing else.  NS and NA: ND messages must
  * come right after the fixed header (ip6 nexthdr ipv6-icmp), so the lengths
  * and option offsets are exact; ND behind extension headers drops. */
-static int guest_nd_rules(struct plan *p)
+static int guest_nd_rules(const struct policy *pol, struct plan *p)
 {
+	static const enum stmt_field fi[] = {STMT_FIELD_IIFNAME};
 	/* the solicited-node groups, ff02::1:ff00:0/104 */
 	static const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
 	static const uint8_t nonce[2] = {PROTO_ND_OPT_NONCE, 1};
@@ -467,6 +483,35 @@ static int guest_nd_rules(struct plan *p)
 	const uint16_t len1 = PROTO_ND_MSG_LEN + PROTO_ND_OPT_UNIT;
 	int ret;
 
+	char set[32];
+
+	/*
+	 * A DAD solicitation for a link-local address claims it (own-judge.h):
+	 * the daemon is told, then the rules below judge the solicitation as
+	 * any other, so it passes only once the address is the vif's.  It is
+	 * not delivered before: a DAD solicitation for another node's
+	 * tentative address makes that node give the address up (RFC 4862
+	 * 5.4.3), so only a vif's own addresses may be solicited.  Granted
+	 * within milliseconds, the address works before the guest's DAD (1 s)
+	 * ends.
+	 */
+	set_catalog_name(SET_KIND_OWN_LL, 0, set, sizeof(set));
+	for (int with_nonce = 0; with_nonce <= 1 && pol->log_group >= 0; with_nonce++) {
+		char limits[32];
+
+		set_catalog_name(SET_KIND_LIMITS, 0, limits, sizeof(limits));
+		RULE(p, "guest-dad", {
+			stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
+			stmt_ip6_addr(r, true, snm, 104);
+			stmt_ip6_icmp_len(r, with_nonce ? len1 : PROTO_ND_MSG_LEN);
+			if (with_nonce)
+				stmt_th_bytes(r, PROTO_ND_MSG_LEN, nonce, 2);
+			stmt_lookup(r, fi, 1, NULL, false, set);
+			stmt_th_bytes(r, 8, ll_prefix, 8);
+			stmt_objref_map(r, NFT_OBJECT_LIMIT, limits);
+			stmt_log(r, CHAINS_OWN_PREFIX, (uint16_t)pol->log_group, 256);
+		});
+	}
 	for (int with_nonce = 0; with_nonce <= 1; with_nonce++)
 		RULE(p, "guest-dad", {
 			stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
@@ -534,9 +579,34 @@ static int guest_drop_rules(const struct policy *pol, struct plan *p)
 	return rule_verdict(p, CH_DROP, NF_DROP, NULL);
 }
 
+/*
+ * A frame from a link-local address its vif may claim but does not own yet
+ * (src-ip6): the daemon is told (log prefix CHAINS_OWN_PREFIX, rate limited
+ * with the vif's drops) and judges the claim (own-judge.h); the frame
+ * drops and counts.  Granted, the address joins the vif's exact sets and its
+ * next frame takes the fast path.
+ */
+static int own_claim_rules(const struct policy *pol, struct plan *p)
+{
+	char set[32];
+	int ret;
+
+	if (pol->log_group >= 0) {
+		set_catalog_name(SET_KIND_LIMITS, 0, set, sizeof(set));
+		RULE(p, CH_OWN, {
+			stmt_objref_map(r, NFT_OBJECT_LIMIT, set);
+			stmt_log(r, CHAINS_OWN_PREFIX, (uint16_t)pol->log_group, 256);
+		});
+	}
+	set_catalog_name(SET_KIND_COUNTERS, 0, set, sizeof(set));
+	RULE(p, CH_OWN, { stmt_objref_map(r, NFT_OBJECT_COUNTER, set); });
+	return rule_verdict(p, CH_OWN, NF_DROP, NULL);
+}
+
 static const char *const fixed_chains[] = {
-    "guest",   "guest-ip",  "src-ip",	"guest-arp", "src-arp",	 "guest-ip6", "guest-frag6",
-    "src-ip6", "guest-dad", "guest-na", "guest-ns",  "guest-nd", "nd-target", CH_DROP,
+    "guest",	 "guest-ip",	"src-ip",    "guest-arp", "src-arp",
+    "guest-ip6", "guest-frag6", "src-ip6",   "guest-dad", "guest-na",
+    "guest-ns",	 "guest-nd",	"nd-target", CH_DROP,	  CH_OWN,
 };
 
 static int chain_add(struct plan *p, const char *name)
@@ -590,7 +660,8 @@ int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, s
 	for (int c = 0; c < _SRC_MAX && ret == 0; c++)
 		ret = src_chain_rules(p, (enum src_chain)c, sh);
 	ret = ret ?: guest_drop_rules(pol, p);
-	ret = ret ?: guest_nd_rules(p);
+	ret = ret ?: own_claim_rules(pol, p);
+	ret = ret ?: guest_nd_rules(pol, p);
 	ret = ret ?: guest_frag6_rules(p);
 	ret = ret ?: guest_ip6_rules(p);
 	ret = ret ?: guest_arp_rules(p);

@@ -8,6 +8,10 @@
 #ifndef VIFGUARD_CHAINS_H
 #define VIFGUARD_CHAINS_H
 
+/* The log prefix of a frame that claims an address (chain own-claim and
+ * the DAD solicitations of guest-dad); drops log with "vifguard". */
+#define CHAINS_OWN_PREFIX "vifguard-own"
+
 #include "plan.h"
 #include "policy.h"
 #include "ruleset.h"

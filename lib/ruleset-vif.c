@@ -131,9 +131,12 @@ static void vif_elems(const struct policy *pol, const struct vif *v, struct elem
 			}
 		}
 		/* the EUI-64 link-local address: a source with any IPv6 config,
-		 * and always a target for DAD */
+		 * and always a target for DAD; any other link-local it may claim
+		 * (own-judge.h) when the daemon reads the claims from the log */
 		if (v->has_ip)
 			elems_put(es, SET_KIND_V6, 0, port, v->mac, ll, 16);
+		if (v->has_ip && pol->log_group >= 0)
+			elems_put(es, SET_KIND_OWN_LL, 0, port, NULL, NULL, 0);
 		elems_put(es, SET_KIND_ND6, 0, port, NULL, ll, 16);
 	}
 }
@@ -249,9 +252,9 @@ static int objects(const struct policy *pol, struct plan *p, bool del, int owner
  * fail-closed rule once everything else is there) and deleted in
  * (reversed). */
 static const enum set_kind add_order[] = {
-    SET_KIND_COUNTERS, SET_KIND_LIMITS, SET_KIND_MACS,	  SET_KIND_OPT_LLA,
-    SET_KIND_ANY_IP,   SET_KIND_V4,	SET_KIND_V6,	  SET_KIND_ND6,
-    SET_KIND_V4_NET,   SET_KIND_V6_NET, SET_KIND_ND6_NET, SET_KIND_PORTS,
+    SET_KIND_COUNTERS, SET_KIND_LIMITS, SET_KIND_MACS,	SET_KIND_OPT_LLA, SET_KIND_ANY_IP,
+    SET_KIND_V4,       SET_KIND_V6,	SET_KIND_ND6,	SET_KIND_V4_NET,  SET_KIND_V6_NET,
+    SET_KIND_ND6_NET,  SET_KIND_OWN_LL, SET_KIND_PORTS,
 };
 
 /* Add (del false) or delete v; with other (what the kernel has, or what v

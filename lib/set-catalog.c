@@ -37,6 +37,7 @@ static const struct {
     [SET_KIND_ND6] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0},
     [SET_KIND_COUNTERS] = {"port-counters", {K1}, 1, false, NFT_OBJECT_COUNTER},
     [SET_KIND_LIMITS] = {"port-limits", {K1}, 1, false, NFT_OBJECT_LIMIT},
+    [SET_KIND_OWN_LL] = {"own-ll", {K1}, 1, false, 0},
     [SET_KIND_V4_NET] = {"v4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0},
     [SET_KIND_V6_NET] = {"v6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0},
     [SET_KIND_ND6_NET] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0},

@@ -30,6 +30,7 @@ enum set_kind {
 	SET_KIND_ND6,	   /* iifname . @th,64,128: exact ND targets */
 	SET_KIND_COUNTERS, /* ifname : counter */
 	SET_KIND_LIMITS,   /* ifname : limit (log rate) */
+	SET_KIND_OWN_LL,   /* ifname: ports that may claim link-locals (own-judge.h) */
 	/* one set per prefix length in use, named <name>-<length> */
 	SET_KIND_V4_NET,  /* ifname . ipv4_addr: v4-<len> */
 	SET_KIND_V6_NET,  /* ifname . ipv6_addr: v6-<len> */
