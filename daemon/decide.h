@@ -37,6 +37,12 @@ struct decision {
 	struct vif_entry **e;
 	const struct vif **want; /* into res (or the entry's own rules) */
 	struct resolve_out *res;
+	/* The protected addresses it was made with (valid until the next
+	 * decision), and whether they differ from the previous decision's:
+	 * the kernel's protect sets then follow in a full sync. */
+	const struct vif_addr *prot;
+	size_t n_prot;
+	bool prot_changed;
 };
 
 void decision_done(struct decision *d);
