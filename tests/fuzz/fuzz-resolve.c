@@ -137,7 +137,7 @@ static void reference(const struct resolve_in *in, size_t n, const struct vif_ad
 			bool is_withheld = false;
 
 			for (size_t q = 0; q < n_prot && !is_withheld; q++)
-				if (overlap(a, &prot[q])) {
+				if (prot[q].prefixlen <= a->prefixlen && overlap(a, &prot[q])) {
 					w.why = RESOLVE_WHY_PROTECTED;
 					w.other = q;
 					w.protected_addr = prot[q];
