@@ -25,6 +25,12 @@ packages=(
 	# the Debian package (scripts/build-deb.sh) and its install/upgrade/purge
 	# test in a clean Debian 12 root (tests/package)
 	debhelper dpkg-dev fakeroot lintian bash-completion mmdebstrap
+	# test: real guest network software in the bridge world (guest-matrix):
+	# the gateway's DHCP/RA server (dnsmasq-base: no dnsmasq.service), DHCP
+	# clients, VRRP, ND and ARP tools.  keepalived.service is enabled but
+	# starts only with a non-empty /etc/keepalived/keepalived.conf (none is
+	# installed); policy-rc.d keeps it from starting during the install.
+	dnsmasq-base isc-dhcp-client udhcpc dhcpcd-base keepalived ndisc6 iputils-arping
 	# docs
 	man-db groff-base
 	# the unit check (systemd-analyze)
