@@ -474,6 +474,12 @@ static void prot_remember(struct decide *d, const struct vif_addr *prot, size_t 
 	d->last_prot_known = true;
 }
 
+const struct vif_addr *decide_protected(const struct decide *d, size_t *ret_n)
+{
+	*ret_n = d->n_last_prot;
+	return d->last_prot;
+}
+
 /* The protected addresses go with the decision (enforce.c writes them). */
 static void prot_hand(const struct decide *d, bool changed, struct decision *ret)
 {

@@ -62,6 +62,10 @@ int decide_all(struct decide *d, struct vif_table *t, struct decision *ret);
 void decide_forget(struct decide *d, struct vif_table *t, struct vif_entry *e);
 
 /* The bridges the vifs use (pointers valid until the next decision). */
+/* The protected addresses of the latest decision (what the kernel's protect
+ * sets hold once it is enforced); valid until the next decision. */
+const struct vif_addr *decide_protected(const struct decide *d, size_t *ret_n);
+
 size_t decide_bridges(const struct decide *d, const char **out, size_t max);
 
 #endif
