@@ -29,21 +29,21 @@ static const struct {
 	bool is_interval;  /* flags interval: one key field, ranges as elements */
 } sets[_SET_KIND_MAX] = {
 #define K1 STMT_FIELD_IIFNAME
-    [SET_KIND_PORTS] = {"ports", {K1}, 1, false, 0},
-    [SET_KIND_MACS] = {"macs", {K1, STMT_FIELD_ETHER_SADDR}, 2, false, 0},
-    [SET_KIND_OPT_LLA] = {"opt-lla", {K1, STMT_FIELD_ND_OPT_LLA}, 2, true, 0},
-    [SET_KIND_ANY_IP] = {"any-ip", {K1}, 1, false, 0},
-    [SET_KIND_V4] = {"v4", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP_SADDR}, 3, false, 0},
-    [SET_KIND_V6] = {"v6", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP6_SADDR}, 3, false, 0},
-    [SET_KIND_ND6] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0},
-    [SET_KIND_COUNTERS] = {"port-counters", {K1}, 1, false, NFT_OBJECT_COUNTER},
-    [SET_KIND_LIMITS] = {"port-limits", {K1}, 1, false, NFT_OBJECT_LIMIT},
+    [SET_KIND_PORTS] = {"ports", {K1}, 1, false, 0, false},
+    [SET_KIND_MACS] = {"macs", {K1, STMT_FIELD_ETHER_SADDR}, 2, false, 0, false},
+    [SET_KIND_OPT_LLA] = {"opt-lla", {K1, STMT_FIELD_ND_OPT_LLA}, 2, true, 0, false},
+    [SET_KIND_ANY_IP] = {"any-ip", {K1}, 1, false, 0, false},
+    [SET_KIND_V4] = {"v4", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP_SADDR}, 3, false, 0, false},
+    [SET_KIND_V6] = {"v6", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP6_SADDR}, 3, false, 0, false},
+    [SET_KIND_ND6] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0, false},
+    [SET_KIND_COUNTERS] = {"port-counters", {K1}, 1, false, NFT_OBJECT_COUNTER, false},
+    [SET_KIND_LIMITS] = {"port-limits", {K1}, 1, false, NFT_OBJECT_LIMIT, false},
     [SET_KIND_PROTECT4] = {"protect4", {STMT_FIELD_IP_SADDR}, 1, false, 0, true},
     [SET_KIND_PROTECT6] = {"protect6", {STMT_FIELD_IP6_SADDR}, 1, false, 0, true},
     [SET_KIND_PROTECT_ND] = {"protect-nd", {STMT_FIELD_ND_TARGET}, 1, true, 0, true},
-    [SET_KIND_V4_NET] = {"v4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0},
-    [SET_KIND_V6_NET] = {"v6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0},
-    [SET_KIND_ND6_NET] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0},
+    [SET_KIND_V4_NET] = {"v4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0, false},
+    [SET_KIND_V6_NET] = {"v6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0, false},
+    [SET_KIND_ND6_NET] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0, false},
 #undef K1
 };
 
