@@ -474,29 +474,46 @@ static void prot_remember(struct decide *d, const struct vif_addr *prot, size_t 
 	d->last_prot_known = true;
 }
 
+const struct vif_addr *decide_protected(const struct decide *d, size_t *ret_n)
+{
+	*ret_n = d->n_last_prot;
+	return d->last_prot;
+}
+
+/* The protected addresses go with the decision (enforce.c writes them). */
+static void prot_hand(const struct decide *d, bool changed, struct decision *ret)
+{
+	ret->prot = d->last_prot;
+	ret->n_prot = d->n_last_prot;
+	ret->prot_changed = changed;
+}
+
 int decide_changes(struct decide *d, struct vif_table *t, struct decision *ret)
 {
 	struct vif_addr prot[PROT_MAX];
 	struct vif_entry **sub;
 	size_t n_prot, n_sub;
-	bool partial;
+	bool partial, same;
 	int r;
 
 	judge_changed(d, t);
 	sub = t->lists[VIF_LIST_CHANGED];
 	n_sub = t->n_list[VIF_LIST_CHANGED];
 	n_prot = protected_now(d, prot);
-	partial = prot_same(d, prot, n_prot) && isolated(d, t, sub, n_sub);
+	same = prot_same(d, prot, n_prot);
+	partial = same && isolated(d, t, sub, n_sub);
 	prot_remember(d, prot, n_prot);
 	if (!partial) {
 		r = resolve_subset(t, t->entries, t->n, prot, n_prot, ret);
 		if (r == 0)
 			ret->all = true;
-		return r;
+	} else {
+		r = resolve_subset(t, sub, n_sub, prot, n_prot, ret);
+		if (r == 0 && d->cross_check)
+			cross_check(t, prot, n_prot, ret);
 	}
-	r = resolve_subset(t, sub, n_sub, prot, n_prot, ret);
-	if (r == 0 && d->cross_check)
-		cross_check(t, prot, n_prot, ret);
+	if (r == 0)
+		prot_hand(d, !same, ret);
 	return r;
 }
 
@@ -513,8 +530,10 @@ int decide_all(struct decide *d, struct vif_table *t, struct decision *ret)
 	n_prot = protected_now(d, prot);
 	prot_remember(d, prot, n_prot);
 	r = resolve_subset(t, t->entries, t->n, prot, n_prot, ret);
-	if (r == 0)
+	if (r == 0) {
 		ret->all = true;
+		prot_hand(d, true, ret);
+	}
 	return r;
 }
 

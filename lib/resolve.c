@@ -476,8 +476,10 @@ static void tree_search(struct search *s, uint32_t lo, uint32_t hi)
 	}
 }
 
-/* Smallest counting value among the entries overlapping a, or NONE. */
-static uint32_t index_query(const struct index *x, const struct vif_addr *a, struct search *s)
+/* Smallest counting value among the entries overlapping a (covering: only
+ * those containing a, itself included), or NONE. */
+static uint32_t index_query(const struct index *x, const struct vif_addr *a, bool covering,
+			    struct search *s)
 {
 	unsigned fi = (unsigned)family_index(a->family);
 	unsigned len = a->prefixlen;
@@ -498,7 +500,7 @@ static uint32_t index_query(const struct index *x, const struct vif_addr *a, str
 			tree_search(s, run.start, run.end);
 	}
 	/* Entries a contains, itself included: one range. */
-	if (len == family_bits((int)fi)) {
+	if (covering || len == family_bits((int)fi)) {
 		if (run_find(x, fi, key, len, &run))
 			tree_search(s, run.start, run.end);
 	} else {
@@ -655,11 +657,11 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		o->n_withheld = 0;
 		for (size_t k = 0; k < v->n_addrs; k++) {
 			const struct vif_addr *a = &v->addrs[k];
-			uint32_t p = index_query(&prot, a, &sp), c = NONE;
+			uint32_t p = index_query(&prot, a, true, &sp), c = NONE;
 			struct resolve_withheld *w;
 
 			if (p == NONE)
-				c = index_query(&granted, a, &sg);
+				c = index_query(&granted, a, false, &sg);
 			is_granted[k] = p == NONE && c == NONE;
 			if (is_granted[k]) {
 				o->effective.addrs[o->effective.n_addrs++] = *a;

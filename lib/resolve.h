@@ -31,7 +31,7 @@ struct resolve_in {
 };
 
 enum resolve_why {
-	/* overlaps an entry of protected_addrs */
+	/* equals or lies inside an entry of protected_addrs */
 	RESOLVE_WHY_PROTECTED,
 	/* overlaps an entry already granted to a conflicting vif */
 	RESOLVE_WHY_CONFLICT,
@@ -44,7 +44,7 @@ struct resolve_withheld {
 	/*
 	 * CONFLICT: index into the input array of the vif that owns an
 	 * overlapping entry (the first such vif in processing order).
-	 * PROTECTED: index into protected_addrs of the first overlapping entry.
+	 * PROTECTED: index into protected_addrs of the first entry containing it.
 	 */
 	size_t other;
 	/* PROTECTED: a copy of protected_addrs[other]; zeroed for CONFLICT. */
@@ -68,7 +68,9 @@ struct resolve_out {
  *
  * Vifs are processed in order of (rank, domid, devid, input index).  Each
  * entry of each vif is, in order:
- *  - withheld (PROTECTED) if it overlaps any protected address;
+ *  - withheld (PROTECTED) if it equals a protected entry or lies inside one;
+ *    a prefix that strictly contains protected entries is granted, and the
+ *    kernel subtracts them (ruleset_protect(): no vif may use them);
  *  - else withheld (CONFLICT) if it overlaps an entry granted to an earlier vif
  *    that conflicts with this one (see resolve_vifs_conflict());
  *  - else granted.
