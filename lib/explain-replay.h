@@ -62,6 +62,8 @@ void explain_replay_claim_mac(struct explain_replay *c, const uint8_t *mac);
  * address check.  Without a vif: unknown, answered false (see
  * explain_replay_is_final()).
  */
+/* Is mac one the vif may send from: its own, or a VRRP virtual mac ([shared])? */
+bool explain_replay_is_vif_mac(const struct vif *v, const uint8_t *mac);
 bool explain_replay_is_allowed(const struct explain_replay *c, int family, const uint8_t *addr,
 			       bool is_nd_target);
 /* icmpv6 type TYPE: a validated ICMPv6 header, a first fragment, the byte there. */
