@@ -79,7 +79,7 @@ static void arp_rules(struct explain_replay *c)
 	/* arp saddr ether != MAC */
 	if (!explain_decode_has(&c->d, 8, 6))
 		goto short_frame;
-	if (c->v && memcmp(p + 8, c->v->mac, 6) != 0) {
+	if (c->v && !explain_replay_is_vif_mac(c->v, p + 8)) {
 		explain_replay_say(c, EXPLAIN_REASON_ARP_SENDER_MAC,
 				   "ARP with sender mac %s (not its own)",
 				   explain_replay_mac_str(p + 8, m));

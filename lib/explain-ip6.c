@@ -82,7 +82,7 @@ static bool nd_form_ok(struct explain_replay *c, const struct explain_decode_l4 
 	return plen == ND_LEN_ONE_OPT &&
 	       explain_decode_th(&c->d, l, PROTO_ND_MSG_LEN, PROTO_ND_OPT_UNIT) &&
 	       p[l->thoff + PROTO_ND_MSG_LEN] == opt && p[l->thoff + PROTO_ND_MSG_LEN + 1] == 1 &&
-	       (!c->v || memcmp(p + l->thoff + PROTO_ND_MSG_LEN + 2, c->v->mac, 6) == 0);
+	       (!c->v || explain_replay_is_vif_mac(c->v, p + l->thoff + PROTO_ND_MSG_LEN + 2));
 }
 
 /* Why nd_form_ok() said no. */

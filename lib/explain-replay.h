@@ -64,6 +64,8 @@ void explain_replay_claim_mac(struct explain_replay *c, const uint8_t *mac);
  * address check.  Without a vif: unknown, answered false (see
  * explain_replay_is_final()).
  */
+/* Is mac one the vif may send from: its own, or a VRRP virtual mac ([shared])? */
+bool explain_replay_is_vif_mac(const struct vif *v, const uint8_t *mac);
 bool explain_replay_is_allowed(const struct explain_replay *c, int family, const uint8_t *addr,
 			       bool is_nd_target);
 /* Is addr in the protect sets (protect4, protect6, protect-nd)?  The

@@ -189,7 +189,7 @@ int explain_frame(const struct explain_frame *f, const struct policy *pol,
 		hw = f->hw;
 
 	/* ether saddr != MAC */
-	if (hw && v && memcmp(hw + 6, v->mac, 6) != 0) {
+	if (hw && v && !explain_replay_is_vif_mac(v, hw + 6)) {
 		explain_replay_say(&c, EXPLAIN_REASON_ETHER_SADDR,
 				   "frame with source mac %s (not its own)",
 				   explain_replay_mac_str(hw + 6, m));

@@ -311,7 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t q = 0; q < n_prot; q++)
 		prot[q] = read_addr(&rd);
 
-	if (resolve_compute(in, n, prot, n_prot, out) != 0)
+	if (resolve_compute(in, n, prot, n_prot, NULL, 0, out) != 0)
 		abort();
 	check(in, n, prot, n_prot, out);
 	return 0;
