@@ -228,6 +228,7 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 				if (!is_found)
 					abort();
 				break;
+			case RESOLVE_WHY_SHARED: /* no [shared] entries are given */
 			case _RESOLVE_WHY_MAX:
 				abort();
 			}
