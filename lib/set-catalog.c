@@ -85,6 +85,24 @@ static uint32_t key_len(enum set_kind k)
 	return stmt_key_len(sets[k].key, sets[k].n_key);
 }
 
+/* In nest attr: a raw field described as nft describes it, a payload
+ * expression (7) of no protocol on the transport header. */
+static void udata_raw_payload(struct nftnl_udata_buf *ud, uint8_t attr,
+			      const struct stmt_field_def *raw)
+{
+	struct nftnl_udata *outer = nftnl_udata_nest_start(ud, attr), *inner;
+
+	nftnl_udata_put_u32(ud, 0, 7);
+	inner = nftnl_udata_nest_start(ud, 1);
+	nftnl_udata_put_u32(ud, 0, 0);
+	nftnl_udata_put_u32(ud, 1, 0);
+	nftnl_udata_put_u32(ud, 2, 3 /* transport header */);
+	nftnl_udata_put_u32(ud, 3, raw->offset * 8);
+	nftnl_udata_put_u32(ud, 4, raw->len * 8);
+	nftnl_udata_nest_end(ud, inner);
+	nftnl_udata_nest_end(ud, outer);
+}
+
 /* The user data nft stores with a set, so `nft list` prints its keys and
  * elements as it would its own (nftables' src/mnl.c and src/expression.c:
  * key byte order, and for concatenations the "typeof" description). */
@@ -106,18 +124,8 @@ static void set_udata(struct nftnl_set *s, enum set_kind k)
 		/* one address field, big endian; a raw one described as
 		 * "typeof": a payload expression (7) of no protocol */
 		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 2 /* big endian */);
-		if (sets[k].is_typeof) {
-			outer = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
-			nftnl_udata_put_u32(ud, 0, 7);
-			inner = nftnl_udata_nest_start(ud, 1);
-			nftnl_udata_put_u32(ud, 0, 0);
-			nftnl_udata_put_u32(ud, 1, 0);
-			nftnl_udata_put_u32(ud, 2, 3 /* transport header */);
-			nftnl_udata_put_u32(ud, 3, raw->offset * 8);
-			nftnl_udata_put_u32(ud, 4, raw->len * 8);
-			nftnl_udata_nest_end(ud, inner);
-			nftnl_udata_nest_end(ud, outer);
-		}
+		if (sets[k].is_typeof)
+			udata_raw_payload(ud, NFTNL_UDATA_SET_KEY_TYPEOF, raw);
 		goto out;
 	}
 	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0);
@@ -132,17 +140,8 @@ static void set_udata(struct nftnl_set *s, enum set_kind k)
 		nftnl_udata_put_u32(ud, 0, NFT_META_IIFNAME);
 		nftnl_udata_nest_end(ud, inner);
 		nftnl_udata_nest_end(ud, sub);
-		/* the raw field: a payload expression (7) of no protocol */
-		sub = nftnl_udata_nest_start(ud, 1);
-		nftnl_udata_put_u32(ud, 0, 7);
-		inner = nftnl_udata_nest_start(ud, 1);
-		nftnl_udata_put_u32(ud, 0, 0);
-		nftnl_udata_put_u32(ud, 1, 0);
-		nftnl_udata_put_u32(ud, 2, 3 /* transport header */);
-		nftnl_udata_put_u32(ud, 3, raw->offset * 8);
-		nftnl_udata_put_u32(ud, 4, raw->len * 8);
-		nftnl_udata_nest_end(ud, inner);
-		nftnl_udata_nest_end(ud, sub);
+		/* the raw field */
+		udata_raw_payload(ud, 1, raw);
 	}
 	nftnl_udata_nest_end(ud, data);
 	nftnl_udata_nest_end(ud, outer);
