@@ -16,6 +16,7 @@ struct attribution {
 	sd_event_source *source;
 	struct nflog *nflog;
 	const struct policy *pol; /* the manager's: replaced in place on reload */
+	const struct decide *decide; /* the protected addresses in the kernel */
 	struct vif_table *t;
 };
 
@@ -37,10 +38,10 @@ static const struct vif_entry *owner_of(const struct vif_table *t, const struct 
 	return NULL;
 }
 
-static bool is_protected(const struct policy *pol, const struct vif_addr *a)
+static bool is_protected(const struct vif_addr *prot, size_t n_prot, const struct vif_addr *a)
 {
-	for (size_t i = 0; i < pol->n_protected; i++)
-		if (resolve_addrs_overlap(&pol->protected_addrs[i], a))
+	for (size_t i = 0; i < n_prot; i++)
+		if (resolve_addrs_overlap(&prot[i], a))
 			return true;
 	return false;
 }
@@ -61,7 +62,9 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 	char port[IF_NAMESIZE];
 	struct explain ex;
 	struct log_vif lv;
+	const struct vif_addr *prot;
 	struct vif_entry *e;
+	size_t n_prot;
 	uint64_t now;
 
 	/* the input port names the vif: the bridge port itself, reported as
@@ -85,17 +88,22 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 		return;
 	}
 	e->drops.logged++;
-	if (explain_frame(&f, at->pol, vif_entry_rules(e), &ex) < 0)
+	prot = decide_protected(at->decide, &n_prot);
+	if (explain_frame(&f, at->pol, prot, n_prot, vif_entry_rules(e), &ex) < 0)
 		return;
 	if (ex.has_claim) {
-		const struct vif_entry *o = owner_of(at->t, e, &ex.claim);
+		/* a protected address inside another vif's prefix is still no
+		 * one's but the host's */
+		const struct vif_entry *o = ex.reason == EXPLAIN_REASON_PROTECTED
+						? NULL
+						: owner_of(at->t, e, &ex.claim);
 
 		vif_addr_to_string(&ex.claim, claim, sizeof(claim));
 		if (o)
 			snprintf(who, sizeof(who), ", owned by %s (%s, dom %u)",
 				 vif_entry_rules(o)->name,
 				 o->xs.domain_name[0] ? o->xs.domain_name : "?", o->domid);
-		else if (is_protected(at->pol, &ex.claim))
+		else if (is_protected(prot, n_prot, &ex.claim))
 			snprintf(who, sizeof(who), ", a protected address");
 	}
 	report_identity(e, NULL, &lv, name, sizeof(name));
@@ -117,8 +125,8 @@ static int on_nflog(sd_event_source *s, int fd, uint32_t revents, void *userdata
 	return 0;
 }
 
-int attribution_new(sd_event *ev, const struct policy *pol, struct vif_table *t,
-		    struct attribution **ret)
+int attribution_new(sd_event *ev, const struct policy *pol, const struct decide *d,
+		    struct vif_table *t, struct attribution **ret)
 {
 	struct attribution *at;
 	int r;
@@ -129,7 +137,7 @@ int attribution_new(sd_event *ev, const struct policy *pol, struct vif_table *t,
 	at = calloc(1, sizeof(*at));
 	if (!at)
 		return -ENOMEM;
-	*at = (struct attribution){.ev = ev, .pol = pol, .t = t};
+	*at = (struct attribution){.ev = ev, .pol = pol, .decide = d, .t = t};
 	r = nflog_new((uint16_t)pol->log_group, &at->nflog);
 	if (r < 0) {
 		/* attribution is a bonus: without it we still enforce */

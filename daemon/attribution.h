@@ -11,14 +11,16 @@
 
 #include <systemd/sd-event.h>
 
+#include "decide.h"
 #include "policy.h"
 #include "vif-table.h"
 
 struct attribution;
 
-/* NULL in *ret (and 0) when the policy has no log group. */
-int attribution_new(sd_event *ev, const struct policy *pol, struct vif_table *t,
-		    struct attribution **ret);
+/* NULL in *ret (and 0) when the policy has no log group.  d gives the
+ * protected addresses the rules were written with. */
+int attribution_new(sd_event *ev, const struct policy *pol, const struct decide *d,
+		    struct vif_table *t, struct attribution **ret);
 struct attribution *attribution_free(struct attribution *a);
 
 #endif

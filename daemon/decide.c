@@ -318,8 +318,8 @@ static bool isolated(struct decide *d, struct vif_table *t, struct vif_entry *co
 
 /* The withheld addresses of one answer, as the status file and the
  * journal tell them. */
-static bool withheld_texts(struct vif_entry *e, const struct resolve_out *res,
-			   struct vif_entry *const *in_entry)
+static bool withheld_texts(const struct policy *pol, struct vif_entry *e,
+			   const struct resolve_out *res, struct vif_entry *const *in_entry)
 {
 	char words[512] = "", desc[768] = "";
 	size_t wl = 0, dl = 0;
@@ -332,17 +332,28 @@ static bool withheld_texts(struct vif_entry *e, const struct resolve_out *res,
 		wl += (size_t)snprintf(words + wl, sizeof(words) - wl, "%s ", a);
 		if (wl >= sizeof(words))
 			wl = sizeof(words) - 1;
-		if (wh->why == RESOLVE_WHY_CONFLICT) {
+		switch (wh->why) {
+		case RESOLVE_WHY_CONFLICT: {
 			const struct vif_entry *o = in_entry[wh->other];
 
 			dl += (size_t)snprintf(
 			    desc + dl, sizeof(desc) - dl, "%s%s conflict %s/%s/%u", w ? "; " : "",
 			    a, vif_entry_wanted(o)->name,
 			    o->xs.domain_name[0] ? o->xs.domain_name : "-", o->domid);
-		} else {
+			break;
+		}
+		case RESOLVE_WHY_SHARED:
+			/* reserved by [shared] NAME for other domains */
+			vif_addr_to_string(&wh->protected_addr, p, sizeof(p));
+			dl += (size_t)snprintf(desc + dl, sizeof(desc) - dl, "%s%s shared %s %s",
+					       w ? "; " : "", a, pol->shared[wh->other].name, p);
+			break;
+		case RESOLVE_WHY_PROTECTED:
+		case _RESOLVE_WHY_MAX:
 			vif_addr_to_string(&wh->protected_addr, p, sizeof(p));
 			dl += (size_t)snprintf(desc + dl, sizeof(desc) - dl, "%s%s protected %s",
 					       w ? "; " : "", a, p);
+			break;
 		}
 		if (dl >= sizeof(desc))
 			dl = sizeof(desc) - 1;
@@ -368,8 +379,9 @@ static bool withheld_clear(struct vif_entry *e)
  * withheld texts are kept, and an entry whose texts changed joins t's
  * changed list.
  */
-static int resolve_subset(struct vif_table *t, struct vif_entry **sub, size_t n_sub,
-			  const struct vif_addr *prot, size_t n_prot, struct decision *ret)
+static int resolve_subset(const struct policy *pol, struct vif_table *t, struct vif_entry **sub,
+			  size_t n_sub, const struct vif_addr *prot, size_t n_prot,
+			  struct decision *ret)
 {
 	struct resolve_in *in = calloc(n_sub + 1, sizeof(*in));
 	struct vif_entry **in_entry = calloc(n_sub + 1, sizeof(*in_entry));
@@ -400,12 +412,12 @@ static int resolve_subset(struct vif_table *t, struct vif_entry **sub, size_t n_
 		in_of[n++] = i;
 	}
 	d.n = n_sub;
-	r = resolve_compute(in, n, prot, n_prot, d.res);
+	r = resolve_compute(in, n, prot, n_prot, pol->shared, pol->n_shared, d.res);
 	if (r < 0)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
 		d.want[in_of[k]] = &d.res[k].effective;
-		if (t && withheld_texts(in_entry[k], &d.res[k], in_entry))
+		if (t && withheld_texts(pol, in_entry[k], &d.res[k], in_entry))
 			vif_table_changed(t, in_entry[k]);
 	}
 	*ret = d;
@@ -419,12 +431,12 @@ out:
 }
 
 /* A full decision must give every vif what the partial one left it with. */
-static void cross_check(struct vif_table *t, const struct vif_addr *prot, size_t n_prot,
-			const struct decision *part)
+static void cross_check(const struct policy *pol, struct vif_table *t, const struct vif_addr *prot,
+			size_t n_prot, const struct decision *part)
 {
 	struct decision full = {0};
 
-	if (resolve_subset(NULL, t->entries, t->n, prot, n_prot, &full) < 0)
+	if (resolve_subset(pol, NULL, t->entries, t->n, prot, n_prot, &full) < 0)
 		return;
 	for (size_t i = 0; i < full.n; i++) {
 		const struct vif_entry *e = full.e[i];
@@ -474,29 +486,46 @@ static void prot_remember(struct decide *d, const struct vif_addr *prot, size_t 
 	d->last_prot_known = true;
 }
 
+const struct vif_addr *decide_protected(const struct decide *d, size_t *ret_n)
+{
+	*ret_n = d->n_last_prot;
+	return d->last_prot;
+}
+
+/* The protected addresses go with the decision (enforce.c writes them). */
+static void prot_hand(const struct decide *d, bool changed, struct decision *ret)
+{
+	ret->prot = d->last_prot;
+	ret->n_prot = d->n_last_prot;
+	ret->prot_changed = changed;
+}
+
 int decide_changes(struct decide *d, struct vif_table *t, struct decision *ret)
 {
 	struct vif_addr prot[PROT_MAX];
 	struct vif_entry **sub;
 	size_t n_prot, n_sub;
-	bool partial;
+	bool partial, same;
 	int r;
 
 	judge_changed(d, t);
 	sub = t->lists[VIF_LIST_CHANGED];
 	n_sub = t->n_list[VIF_LIST_CHANGED];
 	n_prot = protected_now(d, prot);
-	partial = prot_same(d, prot, n_prot) && isolated(d, t, sub, n_sub);
+	same = prot_same(d, prot, n_prot);
+	partial = same && isolated(d, t, sub, n_sub);
 	prot_remember(d, prot, n_prot);
 	if (!partial) {
-		r = resolve_subset(t, t->entries, t->n, prot, n_prot, ret);
+		r = resolve_subset(d->pol, t, t->entries, t->n, prot, n_prot, ret);
 		if (r == 0)
 			ret->all = true;
-		return r;
+	} else {
+		r = resolve_subset(d->pol, t, sub, n_sub, prot, n_prot, ret);
+		if (r == 0 && d->cross_check)
+			cross_check(d->pol, t, prot, n_prot, ret);
 	}
-	r = resolve_subset(t, sub, n_sub, prot, n_prot, ret);
-	if (r == 0 && d->cross_check)
-		cross_check(t, prot, n_prot, ret);
+	if (r == 0)
+		prot_hand(d, !same, ret);
 	return r;
 }
 
@@ -512,9 +541,11 @@ int decide_all(struct decide *d, struct vif_table *t, struct decision *ret)
 	judge_changed(d, t);
 	n_prot = protected_now(d, prot);
 	prot_remember(d, prot, n_prot);
-	r = resolve_subset(t, t->entries, t->n, prot, n_prot, ret);
-	if (r == 0)
+	r = resolve_subset(d->pol, t, t->entries, t->n, prot, n_prot, ret);
+	if (r == 0) {
 		ret->all = true;
+		prot_hand(d, true, ret);
+	}
 	return r;
 }
 

@@ -37,6 +37,12 @@ struct decision {
 	struct vif_entry **e;
 	const struct vif **want; /* into res (or the entry's own rules) */
 	struct resolve_out *res;
+	/* The protected addresses it was made with (valid until the next
+	 * decision), and whether they differ from the previous decision's:
+	 * the kernel's protect sets then follow in a full sync. */
+	const struct vif_addr *prot;
+	size_t n_prot;
+	bool prot_changed;
 };
 
 void decision_done(struct decision *d);
@@ -56,6 +62,10 @@ int decide_all(struct decide *d, struct vif_table *t, struct decision *ret);
 void decide_forget(struct decide *d, struct vif_table *t, struct vif_entry *e);
 
 /* The bridges the vifs use (pointers valid until the next decision). */
+/* The protected addresses of the latest decision (what the kernel's protect
+ * sets hold once it is enforced); valid until the next decision. */
+const struct vif_addr *decide_protected(const struct decide *d, size_t *ret_n);
+
 size_t decide_bridges(const struct decide *d, const char **out, size_t max);
 
 #endif

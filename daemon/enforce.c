@@ -283,6 +283,13 @@ int enforce_changes(struct enforce *en, const struct decision *d, const char **r
 
 	if (!excluded)
 		return -ENOMEM;
+	/* the kernel's protect sets follow the list in a full sync: rare (a
+	 * bridge address changed), and it rewrites them whole */
+	if (d->prot_changed) {
+		*ret_why = "the protected addresses changed";
+		free(excluded);
+		return 1;
+	}
 	for (int attempt = 0;; attempt++) {
 		struct nfwriter_error err = {.op = -1, .owner = -1};
 		bool built;
@@ -377,6 +384,8 @@ int enforce_full(struct enforce *en, const struct decision *d, bool quiet,
 		p.merge_elems = merge;
 		r = ruleset_full(en->pol, vifs, d->n, skip, &p);
 		if (r == 0)
+			r = ruleset_protect(d->prot, d->n_prot, &p);
+		if (r == 0)
 			r = nfwriter_commit(en->nw, &p, &err);
 		en->n_refused += r < 0;
 		plan_done(&p);
@@ -465,6 +474,8 @@ int enforce_print(struct enforce *en, const struct decision *d, char **ret_text)
 	plan_begin(en, &p);
 	p.no_text = false;
 	r = ruleset_full(en->pol, vifs, d->n, skip, &p);
+	if (r == 0)
+		r = ruleset_protect(d->prot, d->n_prot, &p);
 	if (r == 0) {
 		*ret_text = ruleset_print(&p);
 		if (!*ret_text)

@@ -447,7 +447,7 @@ int manager_run(struct manager *m)
 		return log_error_errno(r, "Cannot listen to nf_tables notifications: %m"), 1;
 	if ((r = modules_new(m, m->event)) < 0 ||
 	    (r = status_new(m->event, m->runtime_dir, m->pol.table, &m->table, &m->status)) < 0 ||
-	    (r = attribution_new(m->event, &m->pol, &m->table, &m->attribution)) < 0 ||
+	    (r = attribution_new(m->event, &m->pol, m->decide, &m->table, &m->attribution)) < 0 ||
 	    (r = xs_sync_attach(m->xs, m->event)) < 0 ||
 	    (r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
 				 m)) < 0 ||

@@ -92,7 +92,7 @@ static void report_error(const struct vif_entry *e, char **said)
 }
 
 /* Each newly withheld address once, from the verdict's description
- * ("ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P"). */
+ * ("ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P; ADDR shared NAME S"). */
 static void report_withheld(const struct vif_entry *e, char **said)
 {
 	const char *words = e->verdict.withheld_words ? e->verdict.withheld_words : "";
@@ -123,6 +123,10 @@ static void report_withheld(const struct vif_entry *e, char **said)
 			log_vif(LOG_WARNING, &lv, MSGID_CONFLICT, a,
 				"address %s withheld: it belongs to %s (%s, dom %u)", a, port,
 				strcmp(dom, "-") == 0 ? "?" : dom, domid);
+		} else if (strcmp(kind, "shared") == 0) {
+			log_vif(LOG_WARNING, &lv, MSGID_CONFLICT, a,
+				"address %s withheld: shared by other domains ([shared] %s)", a,
+				who);
 		} else {
 			log_vif(LOG_WARNING, &lv, MSGID_CONFLICT, a,
 				"address %s withheld: protected (%s)", a, who);

@@ -92,25 +92,26 @@ static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
 /* fe80::/64, the link-local addresses a vif may claim */
 static const uint8_t ll_prefix[16] = {0xfe, 0x80};
 
-/* Return if the address is the vif's, else drop.  One rule per prefix
- * length in use (longest first), then the mac-only ports, then the exact
- * addresses. */
+/* Return if the address is the vif's, else drop.  First a protected address
+ * drops, then one rule per prefix length in use (longest first), then the
+ * mac-only ports, then the exact addresses. */
 enum src_chain { SRC_IP, SRC_ARP, SRC_IP6, SRC_ND, _SRC_MAX };
 
 static const struct {
 	const char *name;
 	int family;
-	enum set_kind net, exact;
+	enum set_kind net, exact, protect;
 	enum stmt_field field;
 	uint16_t etype;
 } src_chains[_SRC_MAX] = {
-    [SRC_IP] = {"src-ip", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, STMT_FIELD_IP_SADDR,
-		PROTO_ETHERTYPE_IPV4},
-    [SRC_ARP] = {"src-arp", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, STMT_FIELD_ARP_SPA,
-		 PROTO_ETHERTYPE_ARP},
-    [SRC_IP6] = {"src-ip6", AF_INET6, SET_KIND_V6_NET, SET_KIND_V6, STMT_FIELD_IP6_SADDR,
-		 PROTO_ETHERTYPE_IPV6},
-    [SRC_ND] = {"nd-target", AF_INET6, SET_KIND_ND6_NET, SET_KIND_ND6, STMT_FIELD_ND_TARGET, 0},
+    [SRC_IP] = {"src-ip", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, SET_KIND_PROTECT4,
+		STMT_FIELD_IP_SADDR, PROTO_ETHERTYPE_IPV4},
+    [SRC_ARP] = {"src-arp", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, SET_KIND_PROTECT4,
+		 STMT_FIELD_ARP_SPA, PROTO_ETHERTYPE_ARP},
+    [SRC_IP6] = {"src-ip6", AF_INET6, SET_KIND_V6_NET, SET_KIND_V6, SET_KIND_PROTECT6,
+		 STMT_FIELD_IP6_SADDR, PROTO_ETHERTYPE_IPV6},
+    [SRC_ND] = {"nd-target", AF_INET6, SET_KIND_ND6_NET, SET_KIND_ND6, SET_KIND_PROTECT_ND,
+		STMT_FIELD_ND_TARGET, 0},
 };
 
 static int src_chain_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
@@ -120,6 +121,13 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 	char set[32];
 	int ret;
 
+	/* A protected address is no vif's, whatever its prefix or any-ip say
+	 * (ruleset_protect()); the exact sets never hold one. */
+	set_catalog_name(src_chains[c].protect, 0, set, sizeof(set));
+	ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, &src_chains[c].field, 1, NULL,
+			  false, set, NFT_GOTO, CH_DROP);
+	if (ret < 0)
+		return ret;
 	for (unsigned int plen = bits; plen-- > 0;) {
 		uint8_t mask[16];
 

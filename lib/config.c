@@ -26,15 +26,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <ini.h>
 
 #include "config.h"
+#include "resolve.h"
 
 enum section_id {
 	SECTION_VIFGUARD,
 	SECTION_PROTECT,
 	SECTION_LOG,
+	SECTION_SHARED,
 	_SECTION_MAX,
 };
 
@@ -42,6 +45,7 @@ static const char *const section_names[_SECTION_MAX] = {
     [SECTION_VIFGUARD] = "vifguard",
     [SECTION_PROTECT] = "protect",
     [SECTION_LOG] = "log",
+    [SECTION_SHARED] = "shared",
 };
 
 enum key_id {
@@ -413,6 +417,261 @@ static int parse_rate_burst(struct parser *p, const char *key, const char *value
 	return 0;
 }
 
+/* ---- [shared] ---- */
+
+/* "vip-web": a letter, then letters, digits, '_' or '-'. */
+static bool shared_name_is_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= POLICY_SHARED_NAME_MAX)
+		return false;
+	if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_' || name[i] == '-'))
+			return false;
+	return true;
+}
+
+/* Something a guest could be the one sender of: not unspecified, loopback, multicast or
+ * broadcast. */
+static bool addr_is_unicast(const struct vif_addr *a)
+{
+	static const uint8_t zero[16], loop6[16] = {[15] = 1};
+
+	if (a->family == AF_INET)
+		return memcmp(a->addr, zero, 4) != 0 && a->addr[0] != 127 && a->addr[0] < 224;
+	return memcmp(a->addr, zero, 16) != 0 && memcmp(a->addr, loop6, 16) != 0 &&
+	       a->addr[0] != 0xff;
+}
+
+static struct policy_shared *shared_find(struct policy *pol, const char *name)
+{
+	for (size_t i = 0; i < pol->n_shared; i++)
+		if (strcmp(pol->shared[i].name, name) == 0)
+			return &pol->shared[i];
+	return NULL;
+}
+
+static int shared_addr_add(struct parser *p, struct policy_shared *sh, const char *key,
+			   const char *tok, char *msg, size_t size)
+{
+	const struct vif_limits lim = {.min_prefix_v4 = 1, .min_prefix_v6 = 1};
+	char qtok[VIF_QUOTE_SIZE], a[VIF_ADDR_STRLEN];
+	struct vif_addr addrs[VIF_ADDRS_MAX];
+	struct vif_error err = {.text = ""};
+	size_t n;
+
+	if (vif_ip_list_parse(key, tok, &lim, addrs, &n, &err) < 0 && strpbrk(tok, ".:")) {
+		/* an address, but a bad one: lib/vif.c says why */
+		snprintf(msg, size, "%s", err.text);
+		return -EINVAL;
+	}
+	if (err.text[0] || n != 1) {
+		snprintf(msg, size,
+			 "key '%s': '%s' is not an address (expected: addresses, then optionally "
+			 "'vmac' and VRRP macs, then 'domains' and domain names)",
+			 key, quote(qtok, tok));
+		return -EINVAL;
+	}
+	if (addrs[0].prefixlen != (addrs[0].family == AF_INET ? 32 : 128)) {
+		snprintf(msg, size,
+			 "key '%s': '%s' is a prefix: a shared address is exact (/32, /128)", key,
+			 quote(qtok, tok));
+		return -EINVAL;
+	}
+	if (!addr_is_unicast(&addrs[0])) {
+		snprintf(msg, size, "key '%s': '%s' is not a unicast address", key,
+			 quote(qtok, tok));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < p->pol.n_shared; i++)
+		for (size_t k = 0; k < p->pol.shared[i].n_addrs; k++) {
+			if (!addr_equal(&p->pol.shared[i].addrs[k], &addrs[0]))
+				continue;
+			if (&p->pol.shared[i] == sh)
+				return 0;
+			vif_addr_to_string(&addrs[0], a, sizeof(a));
+			snprintf(msg, size, "key '%s': %s is already shared as '%s' (line %u)", key,
+				 a, p->pol.shared[i].name, p->pol.shared[i].line);
+			return -EINVAL;
+		}
+	if (sh->n_addrs == POLICY_SHARED_ADDRS_MAX) {
+		snprintf(msg, size, "key '%s': more than %d addresses", key,
+			 POLICY_SHARED_ADDRS_MAX);
+		return -EINVAL;
+	}
+	sh->addrs[sh->n_addrs++] = addrs[0];
+	return 0;
+}
+
+static int shared_vmac_add(struct policy_shared *sh, const char *key, const char *tok, char *msg,
+			   size_t size)
+{
+	char qtok[VIF_QUOTE_SIZE];
+	struct vif_error err = {.text = ""};
+	uint8_t mac[6];
+	int fi;
+
+	if (vif_mac_parse(key, tok, mac, &err) < 0 || (fi = policy_vmac_family(mac)) < 0) {
+		snprintf(msg, size,
+			 "key '%s': '%s' is not a VRRP virtual mac (00:00:5e:00:01:<vrid> for "
+			 "IPv4, 00:00:5e:00:02:<vrid> for IPv6, vrid 1..255)",
+			 key, quote(qtok, tok));
+		return -EINVAL;
+	}
+	if (sh->has_vmac[fi] && memcmp(sh->vmac[fi], mac, 6) != 0) {
+		snprintf(msg, size, "key '%s': a second virtual mac for %s ('%s')", key,
+			 fi == 0 ? "IPv4" : "IPv6", quote(qtok, tok));
+		return -EINVAL;
+	}
+	sh->has_vmac[fi] = true;
+	memcpy(sh->vmac[fi], mac, 6);
+	return 0;
+}
+
+static int shared_domain_add(struct policy_shared *sh, const char *key, const char *tok, char *msg,
+			     size_t size)
+{
+	char qtok[VIF_QUOTE_SIZE];
+
+	if (!policy_domain_name_is_valid(tok)) {
+		snprintf(msg, size,
+			 "key '%s': '%s' is not a domain name (at most %d of letters, digits and "
+			 "'_.-:+@', without --incoming or --migratedaway)",
+			 key, quote(qtok, tok), POLICY_DOMAIN_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sh->n_domains; i++)
+		if (strcmp(sh->domains[i], tok) == 0)
+			return 0;
+	if (sh->n_domains == POLICY_SHARED_DOMAINS_MAX) {
+		snprintf(msg, size, "key '%s': more than %d domains", key,
+			 POLICY_SHARED_DOMAINS_MAX);
+		return -EINVAL;
+	}
+	strcpy(sh->domains[sh->n_domains++], tok);
+	return 0;
+}
+
+/*
+ * "NAME = ADDRESS... [vmac MAC...] [domains DOMAIN...]".  A name given again
+ * adds to its entry (lines are short); parsed into a copy, so a bad line
+ * adds nothing.  Whether the entry is complete is checked at the end
+ * (shared_finish()).
+ */
+static int parse_shared(struct parser *p, const char *key, const char *value, char *msg,
+			size_t size)
+{
+	enum { WANT_ADDRS, WANT_VMACS, WANT_DOMAINS } state = WANT_ADDRS;
+	char qkey[VIF_QUOTE_SIZE], tok[CONFIG_ERROR_SIZE];
+	struct policy_shared *have = shared_find(&p->pol, key), sh;
+	size_t n_tok = 0;
+	const char *s = value;
+	int r;
+
+	if (!shared_name_is_valid(key)) {
+		snprintf(msg, size,
+			 "[shared]: '%s' is not a name for a shared address: a letter, then "
+			 "letters, digits, '_' or '-', at most %d characters",
+			 quote(qkey, key), POLICY_SHARED_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	if (!have && p->pol.n_shared == POLICY_SHARED_MAX) {
+		snprintf(msg, size, "[shared]: more than %d entries", POLICY_SHARED_MAX);
+		return -EINVAL;
+	}
+	if (have) {
+		sh = *have;
+	} else {
+		memset(&sh, 0, sizeof(sh));
+		strcpy(sh.name, key);
+		sh.line = p->line;
+	}
+	for (;;) {
+		size_t len;
+
+		s += strspn(s, " \t");
+		if (*s == '\0')
+			break;
+		len = strcspn(s, " \t");
+		memcpy(tok, s, len);
+		tok[len] = '\0';
+		s += len;
+		n_tok++;
+		if (strcmp(tok, "vmac") == 0 && state == WANT_ADDRS) {
+			state = WANT_VMACS;
+			continue;
+		}
+		if (strcmp(tok, "domains") == 0 && state != WANT_DOMAINS) {
+			state = WANT_DOMAINS;
+			continue;
+		}
+		switch (state) {
+		case WANT_ADDRS:
+			r = shared_addr_add(p, &sh, key, tok, msg, size);
+			break;
+		case WANT_VMACS:
+			r = shared_vmac_add(&sh, key, tok, msg, size);
+			break;
+		case WANT_DOMAINS:
+			r = shared_domain_add(&sh, key, tok, msg, size);
+			break;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (n_tok == 0) {
+		snprintf(msg, size, "key '%s' has no value", key);
+		return -EINVAL;
+	}
+	if (have)
+		*have = sh;
+	else
+		p->pol.shared[p->pol.n_shared++] = sh;
+	return 0;
+}
+
+/* What one line cannot tell: each entry complete, and none protected. */
+static void shared_finish(struct parser *p)
+{
+	const struct policy *pol = &p->pol;
+
+	for (size_t i = 0; i < pol->n_shared; i++) {
+		const struct policy_shared *sh = &pol->shared[i];
+		bool has_family[2] = {false, false};
+
+		if (sh->n_addrs == 0)
+			add_error(p, sh->line, "[shared] '%s': no address", sh->name);
+		if (sh->n_domains == 0)
+			add_error(p, sh->line, "[shared] '%s': no domains (add 'domains NAME...')",
+				  sh->name);
+		for (size_t k = 0; k < sh->n_addrs; k++) {
+			char a[VIF_ADDR_STRLEN], pa[VIF_ADDR_STRLEN];
+
+			has_family[sh->addrs[k].family == AF_INET ? 0 : 1] = true;
+			for (size_t j = 0; j < pol->n_protected; j++) {
+				if (!resolve_addrs_overlap(&sh->addrs[k], &pol->protected_addrs[j]))
+					continue;
+				vif_addr_to_string(&sh->addrs[k], a, sizeof(a));
+				vif_addr_to_string(&pol->protected_addrs[j], pa, sizeof(pa));
+				add_error(p, sh->line,
+					  "[shared] '%s': %s is protected ([protect] addresses %s)",
+					  sh->name, a, pa);
+				break;
+			}
+		}
+		for (int fi = 0; fi < 2; fi++)
+			if (sh->has_vmac[fi] && !has_family[fi])
+				add_error(p, sh->line,
+					  "[shared] '%s': a virtual mac for %s but no %s address",
+					  sh->name, fi == 0 ? "IPv4" : "IPv6",
+					  fi == 0 ? "IPv4" : "IPv6");
+	}
+}
+
 struct key_def {
 	enum section_id section;
 	const char *name;
@@ -483,7 +742,8 @@ static void check_section_header(struct parser *p, const char *s, size_t len)
 	if (section_from_string(s + 1, n_name) < 0) {
 		vif_quote(qname, sizeof(qname), s + 1, n_name);
 		add_error(p, p->line,
-			  "unknown section '[%s]' (known: [vifguard], [protect], [log])", qname);
+			  "unknown section '[%s]' (known: [vifguard], [protect], [shared], [log])",
+			  qname);
 		p->section_is_bad = true;
 		return;
 	}
@@ -543,8 +803,8 @@ static char *reader_next(char *buf, int size, void *userdata)
 		if (*s == '[')
 			p->section_is_bad = true;
 		add_error(p, p->line,
-			  "line is longer than %zu characters (split it: 'addresses' may be "
-			  "repeated)",
+			  "line is longer than %zu characters (split it: 'addresses' and "
+			  "[shared] names may be repeated)",
 			  room);
 		strcpy(buf, "\n");
 		return buf;
@@ -597,10 +857,22 @@ static int handler(void *userdata, const char *section, const char *name, const 
 		if (section[0] == '\0')
 			add_error(p, p->line,
 				  "key '%s' is outside any section (put it under [vifguard], "
-				  "[protect] or [log])",
+				  "[protect], [shared] or [log])",
 				  quote(qname, name));
 		else
 			add_error(p, p->line, "unknown section '[%s]'", quote(qsection, section));
+		return 1;
+	}
+	if (sid == SECTION_SHARED) {
+		/* every key is the name of a shared address */
+		if (strlen(value) >= sizeof(v)) {
+			add_error(p, p->line, "key '%s': value is too long", quote(qname, name));
+			return 1;
+		}
+		strcpy(v, value);
+		strip_hash_comment(v);
+		if (parse_shared(p, name, v, msg, sizeof(msg)) < 0)
+			add_error(p, p->line, "%s", msg);
 		return 1;
 	}
 	for (k = 0; k < _KEY_MAX; k++)
@@ -667,6 +939,7 @@ int config_parse_string(const char *text, const char *filename, struct policy *r
 		r = r == -2 ? -ENOMEM : -EIO;
 		goto out;
 	}
+	shared_finish(p);
 	/* Safety net: every line inih rejects should already have its own error. */
 	if (r > 0 && !has_error_on(p, (unsigned)r))
 		add_error(p, (unsigned)r, "syntax error");

@@ -6,12 +6,15 @@
  *
  *   [vifguard]  table, guest-ports, no-ip, widest-prefix-ipv4, widest-prefix-ipv6, priority
  *   [protect]   addresses (may be repeated; each adds), bridge-addresses
+ *   [shared]    NAME = ADDRESS... [vmac MAC...] [domains DOMAIN...]
+ *               (any NAME; the same NAME again adds to it)
  *   [log]       rate-limit-interval, rate-limit-burst
  *
  * Parsing starts from policy_default(), so a missing key keeps its default.
- * An unknown section or key, a key set twice (other than addresses), a bad or
- * out-of-range value, a line without '=' and a line longer than inih's line
- * buffer are all errors.  Comments start with '#' or ';' at the start of a
+ * An unknown section or key, a key set twice (other than addresses and
+ * [shared] names), a bad or out-of-range value, an incomplete [shared]
+ * entry or one holding a protected address, a line without '=' and a line
+ * longer than inih's line buffer are all errors.  Comments start with '#' or ';' at the start of a
  * line or after whitespace.  Leading whitespace is ignored: there are no
  * continuation lines.
  *

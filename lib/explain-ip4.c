@@ -79,7 +79,7 @@ static void arp_rules(struct explain_replay *c)
 	/* arp saddr ether != MAC */
 	if (!explain_decode_has(&c->d, 8, 6))
 		goto short_frame;
-	if (c->v && memcmp(p + 8, c->v->mac, 6) != 0) {
+	if (c->v && !explain_replay_is_vif_mac(c->v, p + 8)) {
 		explain_replay_say(c, EXPLAIN_REASON_ARP_SENDER_MAC,
 				   "ARP with sender mac %s (not its own)",
 				   explain_replay_mac_str(p + 8, m));
@@ -98,12 +98,20 @@ static void arp_rules(struct explain_replay *c)
 		return;
 	}
 	explain_replay_addr_str(AF_INET, p + 14, a);
+	is_gratuitous = explain_decode_is_there(&c->d, 24, 4) && memcmp(p + 24, p + 14, 4) == 0;
+	/* jump src-arp: arp saddr ip @protect4 goto guest-drop */
+	if (explain_replay_is_protected(c, AF_INET, p + 14)) {
+		explain_replay_say(c, EXPLAIN_REASON_PROTECTED, "%sARP %s claiming %s (protected)",
+				   is_gratuitous ? "gratuitous " : "",
+				   op == PROTO_ARP_OP_REQUEST ? "request" : "reply", a);
+		explain_replay_claim(c, AF_INET, p + 14);
+		return;
+	}
 	if (explain_replay_is_allowed(c, AF_INET, p + 14, false)) {
 		explain_replay_allowed(c, "ARP %s from %s",
 				       op == PROTO_ARP_OP_REQUEST ? "request" : "reply", a);
 		return;
 	}
-	is_gratuitous = explain_decode_is_there(&c->d, 24, 4) && memcmp(p + 24, p + 14, 4) == 0;
 	explain_replay_say(c, EXPLAIN_REASON_ARP_SENDER_IP, "%sARP %s claiming %s",
 			   is_gratuitous ? "gratuitous " : "",
 			   op == PROTO_ARP_OP_REQUEST ? "request" : "reply", a);
@@ -165,6 +173,13 @@ static void ip_rules(struct explain_replay *c)
 	    explain_decode_be16(p + l.thoff) == PROTO_DHCP_CLIENT_PORT &&
 	    explain_decode_be16(p + l.thoff + 2) == PROTO_DHCP_SERVER_PORT) {
 		explain_replay_allowed(c, "DHCP request from 0.0.0.0");
+		return;
+	}
+	/* jump src-ip: ip saddr @protect4 goto guest-drop */
+	if (explain_decode_has(&c->d, 12, 4) && explain_replay_is_protected(c, AF_INET, p + 12)) {
+		explain_replay_say(c, EXPLAIN_REASON_PROTECTED, "IPv4 from %s (protected)",
+				   explain_replay_addr_str(AF_INET, p + 12, a));
+		explain_replay_claim(c, AF_INET, p + 12);
 		return;
 	}
 	/* ip saddr != @set */

@@ -25,6 +25,17 @@ static void nd_target(struct explain_replay *c, const struct explain_decode_l4 *
 	char a[INET6_ADDRSTRLEN];
 	const uint8_t *t;
 
+	/* @th,64,128 @protect-nd goto guest-drop: only a target that is there
+	 * can match (with none protected, nothing is loaded) */
+	if (c->n_prot > 0 && explain_decode_th(&c->d, l, 8, 16) &&
+	    explain_replay_is_protected(c, AF_INET6, c->d.p + l->thoff + 8)) {
+		t = c->d.p + l->thoff + 8;
+		explain_replay_say(c, EXPLAIN_REASON_PROTECTED, "%s %s (protected)",
+				   is_dad ? "DAD for" : "neighbor advertisement claiming",
+				   explain_replay_addr_str(AF_INET6, t, a));
+		explain_replay_claim(c, AF_INET6, t);
+		return;
+	}
 	if (c->is_mac_only) {
 		if (explain_decode_is_there(&c->d, l->thoff + 8, 16))
 			explain_replay_allowed(
@@ -71,7 +82,7 @@ static bool nd_form_ok(struct explain_replay *c, const struct explain_decode_l4 
 	return plen == ND_LEN_ONE_OPT &&
 	       explain_decode_th(&c->d, l, PROTO_ND_MSG_LEN, PROTO_ND_OPT_UNIT) &&
 	       p[l->thoff + PROTO_ND_MSG_LEN] == opt && p[l->thoff + PROTO_ND_MSG_LEN + 1] == 1 &&
-	       (!c->v || memcmp(p + l->thoff + PROTO_ND_MSG_LEN + 2, c->v->mac, 6) == 0);
+	       (!c->v || explain_replay_is_vif_mac(c->v, p + l->thoff + PROTO_ND_MSG_LEN + 2));
 }
 
 /* Why nd_form_ok() said no. */
@@ -166,6 +177,12 @@ static bool frag6_rules(struct explain_replay *c, const struct explain_decode_l4
 		/* frag frag-off != 0 jump src-ip6; frag frag-off != 0 accept (the
 		 * fragment header was found, so the fixed header is there) */
 		explain_replay_addr_str(AF_INET6, p + 8, a);
+		if (explain_replay_is_protected(c, AF_INET6, p + 8)) {
+			explain_replay_say(c, EXPLAIN_REASON_PROTECTED,
+					   "IPv6 fragment from %s (protected)", a);
+			explain_replay_claim(c, AF_INET6, p + 8);
+			return true;
+		}
 		if (!c->is_mac_only && !explain_replay_is_allowed(c, AF_INET6, p + 8, false)) {
 			explain_replay_say(c, EXPLAIN_REASON_IP6_SADDR, "IPv6 fragment from %s", a);
 			explain_replay_claim(c, AF_INET6, p + 8);
@@ -232,6 +249,13 @@ static void ip6_rules(struct explain_replay *c)
 	/* ip6 saddr :: goto -dad */
 	if (explain_decode_has(&c->d, 8, 16) && explain_replay_is_zero(p + 8, 16)) {
 		dad_rules(c, &l);
+		return;
+	}
+	/* jump src-ip6: ip6 saddr @protect6 goto guest-drop */
+	if (explain_decode_has(&c->d, 8, 16) && explain_replay_is_protected(c, AF_INET6, p + 8)) {
+		explain_replay_say(c, EXPLAIN_REASON_PROTECTED, "IPv6 from %s (protected)",
+				   explain_replay_addr_str(AF_INET6, p + 8, a));
+		explain_replay_claim(c, AF_INET6, p + 8);
 		return;
 	}
 	/* ip6 saddr != @set */

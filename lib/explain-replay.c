@@ -124,6 +124,26 @@ static bool in_prefix(const struct vif_addr *a, int family, const uint8_t *addr)
 	return ((a->addr[plen / 8] ^ addr[plen / 8]) & mask) == 0;
 }
 
+bool explain_replay_is_protected(const struct explain_replay *c, int family, const uint8_t *addr)
+{
+	for (size_t i = 0; i < c->n_prot; i++)
+		if (in_prefix(&c->prot[i], family, addr))
+			return true;
+	return false;
+}
+
+bool explain_replay_is_vif_mac(const struct vif *v, const uint8_t *mac)
+{
+	size_t n = v->n_vmacs < VIF_VMACS_MAX ? v->n_vmacs : VIF_VMACS_MAX;
+
+	if (memcmp(mac, v->mac, 6) == 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(mac, v->vmacs[i], 6) == 0)
+			return true;
+	return false;
+}
+
 bool explain_replay_is_allowed(const struct explain_replay *c, int family, const uint8_t *addr,
 			       bool is_nd_target)
 {

@@ -28,6 +28,8 @@
 struct explain_replay {
 	struct explain_decode d;
 	const struct vif *v; /* NULL: unknown vif */
+	const struct vif_addr *prot; /* the protect sets' entries */
+	size_t n_prot;
 	bool is_mac_only;
 	struct explain out;
 	/* without a vif: the latest address check taken to fail (see
@@ -62,8 +64,15 @@ void explain_replay_claim_mac(struct explain_replay *c, const uint8_t *mac);
  * address check.  Without a vif: unknown, answered false (see
  * explain_replay_is_final()).
  */
+/* Is mac one the vif may send from: its own, or a VRRP virtual mac ([shared])? */
+bool explain_replay_is_vif_mac(const struct vif *v, const uint8_t *mac);
 bool explain_replay_is_allowed(const struct explain_replay *c, int family, const uint8_t *addr,
 			       bool is_nd_target);
+/* Is addr in the protect sets (protect4, protect6, protect-nd)?  The
+ * source-check chains look them up first: such a frame drops, the vif known
+ * or not, whatever its prefixes or mac-only allow. */
+bool explain_replay_is_protected(const struct explain_replay *c, int family,
+				 const uint8_t *addr);
 /* icmpv6 type TYPE: a validated ICMPv6 header, a first fragment, the byte there. */
 bool explain_replay_is_icmp6(struct explain_replay *c, const struct explain_decode_l4 *l,
 			     uint8_t type);

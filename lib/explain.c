@@ -46,6 +46,7 @@ static const char *const reason_names[_EXPLAIN_REASON_MAX] = {
     [EXPLAIN_REASON_IP6_SADDR] = "ip6-saddr",
     [EXPLAIN_REASON_ND_FORM] = "nd-form",
     [EXPLAIN_REASON_ND_TARGET] = "nd-target",
+    [EXPLAIN_REASON_PROTECTED] = "protected",
     [EXPLAIN_REASON_MALFORMED] = "malformed",
     [EXPLAIN_REASON_UNKNOWN] = "unknown",
     [EXPLAIN_REASON_NONE] = "none",
@@ -164,7 +165,8 @@ static void ethertype_drop(struct explain_replay *c, uint16_t type, bool has_hw)
 
 /* ---- the vif's main chain ---- */
 
-int explain_frame(const struct explain_frame *f, const struct policy *pol, const struct vif *v,
+int explain_frame(const struct explain_frame *f, const struct policy *pol,
+		  const struct vif_addr *prot, size_t n_prot, const struct vif *v,
 		  struct explain *ret)
 {
 	const uint8_t *hw = NULL;
@@ -172,19 +174,22 @@ int explain_frame(const struct explain_frame *f, const struct policy *pol, const
 	char m[18];
 	uint16_t type;
 
-	if (!f || !ret || (!f->hw && f->hw_len > 0) || (!f->payload && f->payload_len > 0))
+	if (!f || !ret || (!f->hw && f->hw_len > 0) || (!f->payload && f->payload_len > 0) ||
+	    (!prot && n_prot > 0))
 		return -EINVAL;
 
 	c.d.p = f->payload;
 	c.d.len = f->payload_len;
 	c.d.is_cut = f->snaplen > 0 && f->payload_len >= f->snaplen;
 	c.v = v;
+	c.prot = prot;
+	c.n_prot = n_prot;
 	c.is_mac_only = v && !v->has_ip && pol && pol->no_ip == POLICY_NO_IP_MAC_ONLY;
 	if (f->hw && f->hw_len >= PROTO_ETH_HDR_LEN)
 		hw = f->hw;
 
 	/* ether saddr != MAC */
-	if (hw && v && memcmp(hw + 6, v->mac, 6) != 0) {
+	if (hw && v && !explain_replay_is_vif_mac(v, hw + 6)) {
 		explain_replay_say(&c, EXPLAIN_REASON_ETHER_SADDR,
 				   "frame with source mac %s (not its own)",
 				   explain_replay_mac_str(hw + 6, m));

@@ -76,6 +76,8 @@ enum explain_reason {
 	EXPLAIN_REASON_IP6_SADDR, /* ip6 saddr not its own */
 	EXPLAIN_REASON_ND_FORM, /* NS/NA/DAD behind extension headers or with bad options */
 	EXPLAIN_REASON_ND_TARGET, /* NA or DAD target not its own */
+	EXPLAIN_REASON_PROTECTED, /* a protected address as IPv4/IPv6 source, ARP sender or
+				   * ND target, whatever its prefixes (or mac-only) allow */
 	EXPLAIN_REASON_MALFORMED, /* truncated or unparsable headers: the chain's final drop */
 	EXPLAIN_REASON_UNKNOWN, /* a field the rules needed lies past a cut capture */
 	EXPLAIN_REASON_NONE, /* no rule drops it (see explain_frame()) */
@@ -102,8 +104,12 @@ struct explain {
  *
  * v is the vif as its rules were compiled (resolve's effective vif, so a
  * withheld address counts as not its own) and pol the policy they were
- * compiled with (only no_ip matters; NULL: the defaults).  The text names
- * the first rule, in chain order, that drops the frame.
+ * compiled with (only no_ip matters; NULL: the defaults).  prot[0..n_prot)
+ * are the protected addresses the kernel's protect sets were written with
+ * (ruleset_protect(); NULL and 0: none): a frame using one of them drops
+ * first, with reason EXPLAIN_REASON_PROTECTED, even from inside the vif's
+ * own prefix or under mac-only.  The text names the first rule, in chain
+ * order, that drops the frame.
  *
  * v may be NULL: the mac checks are then skipped, and address checks are
  * taken to fail unless a later rule drops the frame for another reason, so
@@ -115,9 +121,10 @@ struct explain {
  * ending in " (allowed by its current rules)" when v was given.
  *
  * Returns 0 and fills *ret for any bytes at all; -EINVAL only if f or ret
- * is NULL, or a pointer is NULL with a non-zero length.
+ * is NULL, or a pointer is NULL with a non-zero length (n_prot included).
  */
-int explain_frame(const struct explain_frame *f, const struct policy *pol, const struct vif *v,
+int explain_frame(const struct explain_frame *f, const struct policy *pol,
+		  const struct vif_addr *prot, size_t n_prot, const struct vif *v,
 		  struct explain *ret);
 
 /* "arp-sender-ip", ...: stable names for a journal field; NULL if out of range. */

@@ -75,3 +75,33 @@ bool policy_port_pattern_is_valid(const char *pattern)
 	}
 	return true;
 }
+
+int policy_vmac_family(const uint8_t mac[6])
+{
+	/* RFC 5798 7.3: 00-00-5E-00-01-{VRID} (IPv4), 00-00-5E-00-02-{VRID} (IPv6) */
+	static const uint8_t oui[4] = {0x00, 0x00, 0x5e, 0x00};
+
+	if (memcmp(mac, oui, sizeof(oui)) != 0 || (mac[4] != 1 && mac[4] != 2) || mac[5] == 0)
+		return -EINVAL;
+	return mac[4] - 1;
+}
+
+bool policy_domain_name_is_valid(const char *name)
+{
+	static const char *const suffixes[] = {"--incoming", "--migratedaway"};
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= POLICY_DOMAIN_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_name_char(name[i]) && name[i] != ':' && name[i] != '+' && name[i] != '@')
+			return false;
+	/* membership compares names without them (resolve_base_name_len()) */
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t m = strlen(suffixes[i]);
+
+		if (n >= m && strcmp(name + n - m, suffixes[i]) == 0)
+			return false;
+	}
+	return true;
+}

@@ -56,6 +56,7 @@
 static const char *const why_table[_RESOLVE_WHY_MAX] = {
     [RESOLVE_WHY_PROTECTED] = "protected",
     [RESOLVE_WHY_CONFLICT] = "conflict",
+    [RESOLVE_WHY_SHARED] = "shared",
 };
 
 const char *resolve_why_to_string(enum resolve_why why)
@@ -188,6 +189,21 @@ bool resolve_vifs_conflict(const struct resolve_in *a, const struct resolve_in *
 	na = resolve_base_name_len(a->domain_name);
 	nb = resolve_base_name_len(b->domain_name);
 	return na == 0 || na != nb || memcmp(a->domain_name, b->domain_name, na) != 0;
+}
+
+bool resolve_domain_is_member(const struct policy_shared *sh, const char *domain_name)
+{
+	size_t n;
+
+	assert(sh);
+
+	if (!domain_name)
+		return false;
+	n = resolve_base_name_len(domain_name);
+	for (size_t i = 0; i < sh->n_domains; i++)
+		if (strlen(sh->domains[i]) == n && memcmp(sh->domains[i], domain_name, n) == 0)
+			return true;
+	return false;
 }
 
 /* One entry in sorted order. */
@@ -476,8 +492,10 @@ static void tree_search(struct search *s, uint32_t lo, uint32_t hi)
 	}
 }
 
-/* Smallest counting value among the entries overlapping a, or NONE. */
-static uint32_t index_query(const struct index *x, const struct vif_addr *a, struct search *s)
+/* Smallest counting value among the entries overlapping a (covering: only
+ * those containing a, itself included), or NONE. */
+static uint32_t index_query(const struct index *x, const struct vif_addr *a, bool covering,
+			    struct search *s)
 {
 	unsigned fi = (unsigned)family_index(a->family);
 	unsigned len = a->prefixlen;
@@ -498,7 +516,7 @@ static uint32_t index_query(const struct index *x, const struct vif_addr *a, str
 			tree_search(s, run.start, run.end);
 	}
 	/* Entries a contains, itself included: one range. */
-	if (len == family_bits((int)fi)) {
+	if (covering || len == family_bits((int)fi)) {
 		if (run_find(x, fi, key, len, &run))
 			tree_search(s, run.start, run.end);
 	} else {
@@ -528,6 +546,31 @@ static bool accept_conflict(const void *ctx, uint32_t pos)
 	return resolve_vifs_conflict(&c->in[c->i], &c->in[c->order[pos]]);
 }
 
+/* The [shared] addresses, numbered in entry order: which entry each is in. */
+struct shared_ctx {
+	const struct policy_shared *shared;
+	const uint8_t *entry_of; /* flat address number -> entry */
+	const char *domain_name; /* of the vif being resolved */
+};
+
+/* Counts for a vif whose domain the address's entry does not name. */
+static bool accept_non_member(const void *ctx, uint32_t value)
+{
+	const struct shared_ctx *c = ctx;
+
+	return !resolve_domain_is_member(&c->shared[c->entry_of[value]], c->domain_name);
+}
+
+static void vmac_add(struct vif *v, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < v->n_vmacs; i++)
+		if (memcmp(v->vmacs[i], mac, 6) == 0)
+			return;
+	/* more than VIF_VMACS_MAX VRRP instances on one vif: the rest use its own mac */
+	if (v->n_vmacs < VIF_VMACS_MAX)
+		memcpy(v->vmacs[v->n_vmacs++], mac, 6);
+}
+
 /* Processing order: (rank, domid, devid), then input order. */
 struct order_key {
 	uint64_t rank;
@@ -555,9 +598,13 @@ static bool entry_is_valid(const struct vif_addr *a)
 }
 
 int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr *protected_addrs,
-		    size_t n_protected, struct resolve_out *ret)
+		    size_t n_protected, const struct policy_shared *shared, size_t n_shared,
+		    struct resolve_out *ret)
 {
-	struct index prot = {0}, granted = {0};
+	struct index prot = {0}, granted = {0}, shr = {0};
+	uint8_t shared_entry_of[POLICY_SHARED_MAX * POLICY_SHARED_ADDRS_MAX];
+	struct vif_addr shared_addr[POLICY_SHARED_MAX * POLICY_SHARED_ADDRS_MAX];
+	uint32_t n_shared_addrs = 0;
 	struct order_key *keys = NULL;
 	uint32_t *order = NULL, *base = NULL, *slot_of = NULL;
 	size_t n_entries = 0;
@@ -584,6 +631,19 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 	for (size_t k = 0; k < n_protected; k++)
 		if (!entry_is_valid(&protected_addrs[k]))
 			return -EINVAL;
+	assert(shared || n_shared == 0);
+	if (n_shared > POLICY_SHARED_MAX)
+		return -EINVAL;
+	for (size_t e = 0; e < n_shared; e++) {
+		if (shared[e].n_addrs > POLICY_SHARED_ADDRS_MAX)
+			return -EINVAL;
+		for (size_t k = 0; k < shared[e].n_addrs; k++) {
+			if (!entry_is_valid(&shared[e].addrs[k]))
+				return -EINVAL;
+			shared_entry_of[n_shared_addrs] = (uint8_t)e;
+			shared_addr[n_shared_addrs++] = shared[e].addrs[k];
+		}
+	}
 
 	r = -ENOMEM;
 	keys = malloc((n > 0 ? n : 1) * sizeof(*keys));
@@ -596,7 +656,23 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		goto finish;
 	if (index_alloc(&granted, (uint32_t)n_entries) < 0)
 		goto finish;
+	if (index_alloc(&shr, n_shared_addrs) < 0)
+		goto finish;
 	r = 0;
+
+	for (uint32_t k = 0; k < n_shared_addrs; k++) {
+		int fi = family_index(shared_addr[k].family);
+
+		shr.slots[k] = (struct slot){
+		    .key = key_load(&shared_addr[k], fi, shared_addr[k].prefixlen),
+		    .fi = (uint8_t)fi,
+		    .len = shared_addr[k].prefixlen,
+		    .id = k,
+		};
+	}
+	index_sort(&shr);
+	for (uint32_t pos = 0; pos < shr.n; pos++)
+		index_set(&shr, pos, shr.slots[pos].id, 0);
 
 	for (size_t k = 0; k < n_protected; k++) {
 		int fi = family_index(protected_addrs[k].family);
@@ -643,6 +719,12 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		struct resolve_out *o = &ret[i];
 		struct conflict_ctx ctx = {.in = in, .order = order, .i = i};
 		struct search sp = {.accept = accept_any};
+		struct shared_ctx sctx = {.shared = shared,
+					  .entry_of = shared_entry_of,
+					  .domain_name = in[i].domain_name};
+		struct search ss_any = {.accept = accept_any};
+		struct search ss_non = {.accept = accept_non_member, .ctx = &sctx};
+		bool is_shared[VIF_ADDRS_MAX];
 		struct search sg = {.accept = accept_conflict,
 				    .ctx = &ctx,
 				    .has_exclude = true,
@@ -652,16 +734,37 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		/* Not *v: copying 64 addresses per vif was a third of the time. */
 		memcpy(&o->effective, v, offsetof(struct vif, addrs));
 		o->effective.n_addrs = 0;
+		o->effective.n_vmacs = 0;
 		o->n_withheld = 0;
+		o->shared_mask = 0;
 		for (size_t k = 0; k < v->n_addrs; k++) {
 			const struct vif_addr *a = &v->addrs[k];
-			uint32_t p = index_query(&prot, a, &sp), c = NONE;
+			uint32_t p = index_query(&prot, a, true, &sp), c = NONE, sa = NONE, sn = NONE;
+			bool is_exact = a->prefixlen == (a->family == AF_INET ? 32 : 128);
 			struct resolve_withheld *w;
 
+			is_shared[k] = false;
 			if (p == NONE)
-				c = index_query(&granted, a, &sg);
-			is_granted[k] = p == NONE && c == NONE;
+				sa = index_query(&shr, a, false, &ss_any);
+			if (sa != NONE)
+				sn = index_query(&shr, a, false, &ss_non);
+			/* a member's exact shared address: granted, and never published
+			 * (other members may have it; every other vif is refused by sn) */
+			is_shared[k] = sa != NONE && sn == NONE && is_exact;
+			if (p == NONE && sn == NONE && !is_shared[k])
+				c = index_query(&granted, a, false, &sg);
+			is_granted[k] = p == NONE && sn == NONE && c == NONE;
 			if (is_granted[k]) {
+				if (is_shared[k]) {
+					const struct policy_shared *sh =
+					    &shared[shared_entry_of[sa]];
+					int fi = family_index(a->family);
+
+					o->shared_mask |= UINT64_C(1) << o->effective.n_addrs;
+					o->shared_of[o->effective.n_addrs] = shared_entry_of[sa];
+					if (sh->has_vmac[fi])
+						vmac_add(&o->effective, sh->vmac[fi]);
+				}
 				o->effective.addrs[o->effective.n_addrs++] = *a;
 				continue;
 			}
@@ -672,6 +775,10 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 				w->why = RESOLVE_WHY_PROTECTED;
 				w->other = p;
 				w->protected_addr = protected_addrs[p];
+			} else if (sn != NONE) {
+				w->why = RESOLVE_WHY_SHARED;
+				w->other = shared_entry_of[sn];
+				w->protected_addr = shared_addr[sn];
 			} else {
 				w->why = RESOLVE_WHY_CONFLICT;
 				w->other = order[c];
@@ -683,13 +790,14 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		 * the search from stepping over them.
 		 */
 		for (size_t k = 0; k < v->n_addrs; k++)
-			if (is_granted[k])
+			if (is_granted[k] && !is_shared[k])
 				index_set(&granted, slot_of[base[i] + k], pos, v->domid);
 	}
 
 finish:
 	index_done(&prot);
 	index_done(&granted);
+	index_done(&shr);
 	free(keys);
 	free(order);
 	free(base);

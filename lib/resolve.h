@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy.h"
 #include "vif.h"
 
 struct resolve_in {
@@ -31,10 +32,12 @@ struct resolve_in {
 };
 
 enum resolve_why {
-	/* overlaps an entry of protected_addrs */
+	/* equals or lies inside an entry of protected_addrs */
 	RESOLVE_WHY_PROTECTED,
 	/* overlaps an entry already granted to a conflicting vif */
 	RESOLVE_WHY_CONFLICT,
+	/* overlaps a [shared] address whose domains do not include this vif's */
+	RESOLVE_WHY_SHARED,
 	_RESOLVE_WHY_MAX,
 };
 
@@ -44,31 +47,46 @@ struct resolve_withheld {
 	/*
 	 * CONFLICT: index into the input array of the vif that owns an
 	 * overlapping entry (the first such vif in processing order).
-	 * PROTECTED: index into protected_addrs of the first overlapping entry.
+	 * PROTECTED: index into protected_addrs of the first entry containing it.
+	 * SHARED: index into shared of the first entry holding an overlapping
+	 * address.
 	 */
 	size_t other;
-	/* PROTECTED: a copy of protected_addrs[other]; zeroed for CONFLICT. */
+	/* PROTECTED: a copy of protected_addrs[other]; SHARED: that shared
+	 * address; zeroed for CONFLICT. */
 	struct vif_addr protected_addr;
 };
 
 struct resolve_out {
 	/*
 	 * Copy of the input vif with only the granted entries in addrs/n_addrs,
-	 * in their configured order; has_ip and everything else unchanged.
-	 * addrs[] past n_addrs is not written.
+	 * in their configured order, and the virtual macs of the [shared]
+	 * entries it got an address of (of that address's family) in vmacs;
+	 * has_ip and everything else unchanged.  addrs[] past n_addrs is not
+	 * written.
 	 */
 	struct vif effective;
+	/* bit k: effective.addrs[k] is a [shared] address, of entry shared_of[k] */
+	uint64_t shared_mask;
+	uint8_t shared_of[VIF_ADDRS_MAX];
 	size_t n_withheld;
 	/* The withheld entries, in their configured order. */
 	struct resolve_withheld withheld[VIF_ADDRS_MAX];
 };
 
 /*
- * Resolve n vifs against each other and against protected_addrs.
+ * Resolve n vifs against each other, against protected_addrs and against
+ * the [shared] entries (n_shared of them, at most POLICY_SHARED_MAX).
  *
  * Vifs are processed in order of (rank, domid, devid, input index).  Each
  * entry of each vif is, in order:
- *  - withheld (PROTECTED) if it overlaps any protected address;
+ *  - withheld (PROTECTED) if it equals a protected entry or lies inside one;
+ *    a prefix that strictly contains protected entries is granted, and the
+ *    kernel subtracts them (ruleset_protect(): no vif may use them);
+ *  - else withheld (SHARED) if it overlaps an address of a [shared] entry
+ *    that does not name the vif's domain (resolve_domain_is_member());
+ *  - else granted as shared if it is exactly such an address: no conflict
+ *    with any other vif, and other vifs never conflict with it;
  *  - else withheld (CONFLICT) if it overlaps an entry granted to an earlier vif
  *    that conflicts with this one (see resolve_vifs_conflict());
  *  - else granted.
@@ -84,7 +102,15 @@ struct resolve_out {
  * resolve.c); 4,000 vifs with two addresses each take about 2 ms.
  */
 int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr *protected_addrs,
-		    size_t n_protected, struct resolve_out *ret);
+		    size_t n_protected, const struct policy_shared *shared, size_t n_shared,
+		    struct resolve_out *ret);
+
+/*
+ * Does sh name the domain domain_name (NULL: unknown, never)?  Compared
+ * without a migration suffix (resolve_base_name_len()), so both halves of a
+ * local live migration are members.
+ */
+bool resolve_domain_is_member(const struct policy_shared *sh, const char *domain_name);
 
 /*
  * Same family, and the first min(a->prefixlen, b->prefixlen) bits are equal.

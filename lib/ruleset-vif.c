@@ -38,8 +38,9 @@ struct elem {
 };
 
 /* Room for every element of one vif: 2 ports x (6 fixed + 2 per address +
- * 2 for the link-local address). */
-#define VIF_ELEMS_MAX (2 * (6 + 2 * VIF_ADDRS_MAX + 2))
+ * 2 for the link-local address + per virtual mac: 2 fixed, 1 per address and
+ * 1 for the link-local address). */
+#define VIF_ELEMS_MAX (2 * (6 + 2 * VIF_ADDRS_MAX + 2 + VIF_VMACS_MAX * (3 + VIF_ADDRS_MAX)))
 
 struct elems {
 	struct elem e[VIF_ELEMS_MAX];
@@ -81,6 +82,36 @@ static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
 	memset(mask, 0, bytes);
 	for (unsigned int bit = 0; bit < plen; bit++)
 		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+}
+
+/*
+ * A VRRP virtual mac ([shared] ... vmac) is a second mac for its family:
+ * keepalived's use_vmac sends everything of that VRRP instance from it
+ * (adverts from the vif's own address or link-local, ARP and ND for the
+ * shared address), so it pairs with each exact address of its family, the
+ * shared ones included, and the link-local; prefixes are keyed without a
+ * mac anyway.
+ */
+static void vmac_elems(const struct vif *v, const char *port, const uint8_t ll[16],
+		       struct elems *es)
+{
+	for (size_t m = 0; m < v->n_vmacs; m++) {
+		const uint8_t *vm = v->vmacs[m];
+		int family = vm[4] == 1 ? AF_INET : AF_INET6;
+
+		elems_put(es, SET_KIND_MACS, 0, port, vm, NULL, 0);
+		elems_put(es, SET_KIND_OPT_LLA, 0, port, vm, NULL, 0);
+		for (size_t k = 0; k < v->n_addrs; k++) {
+			const struct vif_addr *a = &v->addrs[k];
+
+			if (a->family != family || a->prefixlen != (family == AF_INET ? 32 : 128))
+				continue;
+			elems_put(es, family == AF_INET ? SET_KIND_V4 : SET_KIND_V6, 0, port, vm,
+				  a->addr, family == AF_INET ? 4 : 16);
+		}
+		if (family == AF_INET6)
+			elems_put(es, SET_KIND_V6, 0, port, vm, ll, 16);
+	}
 }
 
 static void vif_elems(const struct policy *pol, const struct vif *v, struct elems *es)
@@ -138,6 +169,7 @@ static void vif_elems(const struct policy *pol, const struct vif *v, struct elem
 		if (v->has_ip && pol->log_group >= 0)
 			elems_put(es, SET_KIND_OWN_LL, 0, port, NULL, NULL, 0);
 		elems_put(es, SET_KIND_ND6, 0, port, NULL, ll, 16);
+		vmac_elems(v, port, ll, es);
 	}
 }
 

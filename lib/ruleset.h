@@ -39,6 +39,15 @@
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
 		 struct plan *p);
 
+/* The protected addresses (no guest may use them, whatever its allowance
+ * says: resolve.c grants a prefix that strictly contains one) as elements
+ * of the interval sets protect4, protect6 and protect-nd, which the four
+ * source-check chains look up first.  Overlapping and adjacent entries are
+ * merged into one range.  To follow a plan that creates the table
+ * (ruleset_full()); a change of the list is a full sync.  Entries of another
+ * family are ignored; -ENOMEM. */
+int ruleset_protect(const struct vif_addr *prot, size_t n, struct plan *p);
+
 /* The prefix lengths in use: a set and a lookup rule per length and family. */
 struct ruleset_shape {
 	uint8_t v4[32 / 8]; /* bit L: some vif has an IPv4 prefix of length L (< 32) */

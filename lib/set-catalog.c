@@ -26,21 +26,25 @@ static const struct {
 	 * keys with a raw field nft has no type for */
 	bool is_typeof;
 	uint32_t obj_type; /* maps to objects */
+	bool is_interval;  /* flags interval: one key field, ranges as elements */
 } sets[_SET_KIND_MAX] = {
 #define K1 STMT_FIELD_IIFNAME
-    [SET_KIND_PORTS] = {"ports", {K1}, 1, false, 0},
-    [SET_KIND_MACS] = {"macs", {K1, STMT_FIELD_ETHER_SADDR}, 2, false, 0},
-    [SET_KIND_OPT_LLA] = {"opt-lla", {K1, STMT_FIELD_ND_OPT_LLA}, 2, true, 0},
-    [SET_KIND_ANY_IP] = {"any-ip", {K1}, 1, false, 0},
-    [SET_KIND_V4] = {"v4", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP_SADDR}, 3, false, 0},
-    [SET_KIND_V6] = {"v6", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP6_SADDR}, 3, false, 0},
-    [SET_KIND_ND6] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0},
-    [SET_KIND_COUNTERS] = {"port-counters", {K1}, 1, false, NFT_OBJECT_COUNTER},
-    [SET_KIND_LIMITS] = {"port-limits", {K1}, 1, false, NFT_OBJECT_LIMIT},
-    [SET_KIND_OWN_LL] = {"own-ll", {K1}, 1, false, 0},
-    [SET_KIND_V4_NET] = {"v4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0},
-    [SET_KIND_V6_NET] = {"v6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0},
-    [SET_KIND_ND6_NET] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0},
+    [SET_KIND_PORTS] = {"ports", {K1}, 1, false, 0, false},
+    [SET_KIND_MACS] = {"macs", {K1, STMT_FIELD_ETHER_SADDR}, 2, false, 0, false},
+    [SET_KIND_OPT_LLA] = {"opt-lla", {K1, STMT_FIELD_ND_OPT_LLA}, 2, true, 0, false},
+    [SET_KIND_ANY_IP] = {"any-ip", {K1}, 1, false, 0, false},
+    [SET_KIND_V4] = {"v4", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP_SADDR}, 3, false, 0, false},
+    [SET_KIND_V6] = {"v6", {K1, STMT_FIELD_ETHER_SADDR, STMT_FIELD_IP6_SADDR}, 3, false, 0, false},
+    [SET_KIND_ND6] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0, false},
+    [SET_KIND_COUNTERS] = {"port-counters", {K1}, 1, false, NFT_OBJECT_COUNTER, false},
+    [SET_KIND_LIMITS] = {"port-limits", {K1}, 1, false, NFT_OBJECT_LIMIT, false},
+    [SET_KIND_OWN_LL] = {"own-ll", {K1}, 1, false, 0, false},
+    [SET_KIND_PROTECT4] = {"protect4", {STMT_FIELD_IP_SADDR}, 1, false, 0, true},
+    [SET_KIND_PROTECT6] = {"protect6", {STMT_FIELD_IP6_SADDR}, 1, false, 0, true},
+    [SET_KIND_PROTECT_ND] = {"protect-nd", {STMT_FIELD_ND_TARGET}, 1, true, 0, true},
+    [SET_KIND_V4_NET] = {"v4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0, false},
+    [SET_KIND_V6_NET] = {"v6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0, false},
+    [SET_KIND_ND6_NET] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0, false},
 #undef K1
 };
 
@@ -55,6 +59,11 @@ void set_catalog_name(enum set_kind k, unsigned int plen, char *buf, size_t len)
 		snprintf(buf, len, "%s-%u", sets[k].name, plen);
 	else
 		snprintf(buf, len, "%s", sets[k].name);
+}
+
+bool set_catalog_is_interval(enum set_kind k)
+{
+	return sets[k].is_interval;
 }
 
 uint32_t set_catalog_obj_type(enum set_kind k)
@@ -77,6 +86,24 @@ static uint32_t key_len(enum set_kind k)
 	return stmt_key_len(sets[k].key, sets[k].n_key);
 }
 
+/* In nest attr: a raw field described as nft describes it, a payload
+ * expression (7) of no protocol on the transport header. */
+static void udata_raw_payload(struct nftnl_udata_buf *ud, uint8_t attr,
+			      const struct stmt_field_def *raw)
+{
+	struct nftnl_udata *outer = nftnl_udata_nest_start(ud, attr), *inner;
+
+	nftnl_udata_put_u32(ud, 0, 7);
+	inner = nftnl_udata_nest_start(ud, 1);
+	nftnl_udata_put_u32(ud, 0, 0);
+	nftnl_udata_put_u32(ud, 1, 0);
+	nftnl_udata_put_u32(ud, 2, 3 /* transport header */);
+	nftnl_udata_put_u32(ud, 3, raw->offset * 8);
+	nftnl_udata_put_u32(ud, 4, raw->len * 8);
+	nftnl_udata_nest_end(ud, inner);
+	nftnl_udata_nest_end(ud, outer);
+}
+
 /* The user data nft stores with a set, so `nft list` prints its keys and
  * elements as it would its own (nftables' src/mnl.c and src/expression.c:
  * key byte order, and for concatenations the "typeof" description). */
@@ -88,10 +115,18 @@ static void set_udata(struct nftnl_set *s, enum set_kind k)
 
 	if (!ud)
 		return; /* cosmetic only */
-	if (key_len(k) == IFNAMSIZ) {
+	if (sets[k].n_key == 1 && sets[k].key[0] == STMT_FIELD_IIFNAME) {
 		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* host */);
 		if (sets[k].obj_type)
 			nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATA_INTERVAL, 0);
+		goto out;
+	}
+	if (sets[k].n_key == 1) {
+		/* one address field, big endian; a raw one described as
+		 * "typeof": a payload expression (7) of no protocol */
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 2 /* big endian */);
+		if (sets[k].is_typeof)
+			udata_raw_payload(ud, NFTNL_UDATA_SET_KEY_TYPEOF, raw);
 		goto out;
 	}
 	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0);
@@ -106,17 +141,8 @@ static void set_udata(struct nftnl_set *s, enum set_kind k)
 		nftnl_udata_put_u32(ud, 0, NFT_META_IIFNAME);
 		nftnl_udata_nest_end(ud, inner);
 		nftnl_udata_nest_end(ud, sub);
-		/* the raw field: a payload expression (7) of no protocol */
-		sub = nftnl_udata_nest_start(ud, 1);
-		nftnl_udata_put_u32(ud, 0, 7);
-		inner = nftnl_udata_nest_start(ud, 1);
-		nftnl_udata_put_u32(ud, 0, 0);
-		nftnl_udata_put_u32(ud, 1, 0);
-		nftnl_udata_put_u32(ud, 2, 3 /* transport header */);
-		nftnl_udata_put_u32(ud, 3, raw->offset * 8);
-		nftnl_udata_put_u32(ud, 4, raw->len * 8);
-		nftnl_udata_nest_end(ud, inner);
-		nftnl_udata_nest_end(ud, sub);
+		/* the raw field */
+		udata_raw_payload(ud, 1, raw);
 	}
 	nftnl_udata_nest_end(ud, data);
 	nftnl_udata_nest_end(ud, outer);
@@ -138,7 +164,7 @@ static struct nftnl_set *set_create(struct plan *p, enum set_kind k, const char 
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_OBJECT);
 		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, sets[k].obj_type);
 	} else {
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, sets[k].is_interval ? NFT_SET_INTERVAL : 0);
 	}
 	set_udata(s, k);
 	nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, plan_set_size_min(p));
@@ -160,6 +186,8 @@ static void set_text(enum set_kind k, uint32_t size, char *buf, size_t len)
 	if (sets[k].obj_type && o < len)
 		o += (size_t)snprintf(buf + o, len - o, " : %s",
 				      sets[k].obj_type == NFT_OBJECT_COUNTER ? "counter" : "limit");
+	if (sets[k].is_interval && o < len)
+		o += (size_t)snprintf(buf + o, len - o, "\nflags interval");
 	if (o < len)
 		snprintf(buf + o, len - o, "\nsize %" PRIu32, size);
 }

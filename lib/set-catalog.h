@@ -31,6 +31,10 @@ enum set_kind {
 	SET_KIND_COUNTERS, /* ifname : counter */
 	SET_KIND_LIMITS,   /* ifname : limit (log rate) */
 	SET_KIND_OWN_LL,   /* ifname: ports that may claim link-locals (own-judge.h) */
+	/* interval sets: the protected addresses, no guest's (ruleset_protect()) */
+	SET_KIND_PROTECT4,   /* ipv4_addr */
+	SET_KIND_PROTECT6,   /* ipv6_addr */
+	SET_KIND_PROTECT_ND, /* @th,64,128: as ND targets */
 	/* one set per prefix length in use, named <name>-<length> */
 	SET_KIND_V4_NET,  /* ifname . ipv4_addr: v4-<len> */
 	SET_KIND_V6_NET,  /* ifname . ipv6_addr: v6-<len> */
@@ -45,6 +49,8 @@ enum set_kind {
 bool set_catalog_is_per_length(enum set_kind k);
 /* The name of set k (plen: the prefix length of a per-length set). */
 void set_catalog_name(enum set_kind k, unsigned int plen, char *buf, size_t len);
+/* Is k an interval set (flags interval, elements are ranges)? */
+bool set_catalog_is_interval(enum set_kind k);
 /* The objects set k maps to (NFT_OBJECT_*), 0 for a plain set. */
 uint32_t set_catalog_obj_type(enum set_kind k);
 /* Create or delete set k in p. */

@@ -52,7 +52,8 @@ bool vif_equal(const struct vif *a, const struct vif *b)
 	if (a->domid != b->domid || a->devid != b->devid || a->type != b->type ||
 	    a->has_ip != b->has_ip || a->n_addrs != b->n_addrs || memcmp(a->mac, b->mac, 6) != 0 ||
 	    strcmp(a->name, b->name) != 0 || strcmp(a->emu_name, b->emu_name) != 0 ||
-	    strcmp(a->bridge, b->bridge) != 0)
+	    strcmp(a->bridge, b->bridge) != 0 || a->n_vmacs != b->n_vmacs ||
+	    memcmp(a->vmacs, b->vmacs, a->n_vmacs * sizeof(a->vmacs[0])) != 0)
 		return false;
 	return memcmp(a->addrs, b->addrs, a->n_addrs * sizeof(a->addrs[0])) == 0;
 }

@@ -21,6 +21,8 @@
 /* Domids at and above DOMID_FIRST_RESERVED (0x7FF0) are never guests. */
 #define VIF_DOMID_MAX 0x7FEF
 #define VIF_DEVID_MAX 65535
+/* Most VRRP virtual macs one vif may send from ([shared] entries it is in). */
+#define VIF_VMACS_MAX 8
 
 /* Human-readable reason for a rejection, e.g.
  * "key 'mac': value '01:00:5e:00:00:01' is a multicast address". */
@@ -62,6 +64,13 @@ struct vif {
 	char bridge[IFNAMSIZ]; /* may be "" when the key is absent */
 	uint8_t mac[6];
 	bool has_ip; /* the `ip` key exists (even if empty) */
+	/*
+	 * VRRP virtual macs this vif may also send from (never from xenstore:
+	 * lib/resolve.c grants them with a [shared] address).  The family is the
+	 * mac's fifth byte: 1 IPv4, 2 IPv6 (policy_vmac_family()).
+	 */
+	size_t n_vmacs;
+	uint8_t vmacs[VIF_VMACS_MAX][6];
 	size_t n_addrs;
 	struct vif_addr addrs[VIF_ADDRS_MAX];
 };

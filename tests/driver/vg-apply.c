@@ -9,6 +9,10 @@
  *   vg-apply [-t TABLE] [-m no-ip-policy] update OLD NEW one transaction per vif
  *   vg-apply bridge BRIDGE                               set no_linklocal_learn
  *
+ * -P "ADDR ..." adds protected addresses (as [protect] addresses= does); print
+ * and sync put them in the protect sets (ruleset_protect()).  The vifs are
+ * not resolved against them: a test gives a vif only what it should get.
+ *
  * FILE describes vifs as their backend directories would, one per line:
  *   <domid> <devid> mac=00:16:3e:00:00:01 ip="192.0.2.5 2001:db8::5" vifname=web0 type=vif_ioemu
  * Lines starting with '#' are comments.  Values go through the same parsers
@@ -161,6 +165,8 @@ static int cmd_sync(struct nfwriter *w, const struct policy *pol, struct vifs *v
 		plan_init(&p, pol->table);
 		r = ruleset_full(pol, vs->v, vs->n, skip, &p);
 		if (r == 0)
+			r = ruleset_protect(pol->protected_addrs, pol->n_protected, &p);
+		if (r == 0)
 			r = nfwriter_commit(w, &p, &e);
 		plan_done(&p);
 		if (r == 0)
@@ -247,7 +253,7 @@ static int cmd_each(struct nfwriter *w, const struct policy *pol, struct vifs *o
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vg-apply [-t TABLE] [-m block|mac-only] "
+	fprintf(stderr, "usage: vg-apply [-t TABLE] [-m block|mac-only] [-P \"ADDR ...\"] "
 			"print|sync|add|del FILE | update OLD NEW | bridge NAME\n");
 	exit(2);
 }
@@ -261,8 +267,21 @@ int main(int argc, char **argv)
 	int c, r;
 
 	policy_default(&pol);
-	while ((c = getopt(argc, argv, "+t:m:")) != -1) {
+	while ((c = getopt(argc, argv, "+t:m:P:")) != -1) {
+		struct vif_addr a[VIF_ADDRS_MAX];
+		struct vif_error err;
+		size_t n_a;
+
 		switch (c) {
+		case 'P':
+			if (vif_ip_list_parse("protect", optarg, &pol.limits, a, &n_a, &err) < 0 ||
+			    n_a > POLICY_PROTECTED_MAX - pol.n_protected) {
+				fprintf(stderr, "vg-apply: bad protected addresses '%s'\n", optarg);
+				return 2;
+			}
+			memcpy(&pol.protected_addrs[pol.n_protected], a, n_a * sizeof(a[0]));
+			pol.n_protected += n_a;
+			break;
 		case 't':
 			if (!policy_table_name_is_valid(optarg)) {
 				fprintf(stderr, "vg-apply: bad table name '%s'\n", optarg);
@@ -304,6 +323,8 @@ int main(int argc, char **argv)
 
 		plan_init(&p, pol.table);
 		r = ruleset_full(&pol, vs.v, vs.n, NULL, &p);
+		if (r == 0)
+			r = ruleset_protect(pol.protected_addrs, pol.n_protected, &p);
 		text = r == 0 ? ruleset_print(&p) : NULL;
 		plan_done(&p);
 		free(vs.v);

@@ -4,17 +4,18 @@
  * The same frames go through the kernel's bridge and through explain_frame();
  * explain must say "accepted" exactly when the kernel delivered the frame.
  *
- *   vg-explain gen [-s SEED] [-n MUTANTS] [-b BASE] [-c CORPUS] MAC [IPS]
+ *   vg-explain gen [-s SEED] [-n MUTANTS] [-b BASE] [-c CORPUS] [-P PROT] MAC [IPS]
  *       frames for the vif with mac MAC and `ip` key IPS (no IPS: no ip key):
  *       typical frames of every kind explain names, the explain fuzzer's
  *       corpus, then MUTANTS mutations of them all.  One frame a line:
- *       "<tag> <hex>"; tags count from BASE.
+ *       "<tag> <hex>"; tags count from BASE.  PROT: protected addresses
+ *       ("ADDR ...", as vg-apply -P); the typical frames then also use them.
  *   vg-explain send -i IFACE [-g GAP_US] FILE | -M
  *       send FILE's frames (or the end marker) raw on IFACE.
  *   vg-explain recv -i IFACE -t TIMEOUT_MS [-r READY_FILE]
  *       print "<tag> <hex>" for every tagged frame arriving on IFACE, until
  *       the end marker (then a grace period) or the timeout.
- *   vg-explain judge [-m block|mac-only] -s SENT -o OFF -k ON MAC [IPS]
+ *   vg-explain judge [-m block|mac-only] [-P PROT] -s SENT -o OFF -k ON MAC [IPS]
  *       for each frame of SENT that OFF (a recv run without rules) shows the
  *       bridge forwards: explain's verdict against ON (a recv run with the
  *       rules).  Prints every disagreement; exit 1 if there is one.
@@ -44,6 +45,7 @@
 #include "explain.h"
 #include "frame.h"
 #include "policy.h"
+#include "resolve.h"
 #include "vif.h"
 
 #define EXIT_FAIL 1
@@ -170,6 +172,24 @@ static int vif_load(const char *mac, const char *ips, const char *no_ip, struct 
 	return 0;
 }
 
+/* Protected addresses (vg-apply -P) into w's policy, after vif_load(). */
+static int prot_load(const char *prot, struct world_vif *w)
+{
+	struct vif_error err;
+	size_t n;
+
+	if (!prot)
+		return 0;
+	if (vif_ip_list_parse("protect", prot, &w->pol.limits, w->pol.protected_addrs, &n,
+			      &err) < 0 ||
+	    n > POLICY_PROTECTED_MAX) {
+		fprintf(stderr, "vg-explain: bad protected addresses '%s'\n", prot);
+		return -EINVAL;
+	}
+	w->pol.n_protected = n;
+	return 0;
+}
+
 /* ---- gen: typical frames ---- */
 
 /*
@@ -262,6 +282,23 @@ static const char *const templates[] = {
     "dhcpv6-advertise src=$M saddr=$LL daddr=fe80::1",
 };
 
+/* With protected addresses: $X4 and $X6 are one of each family, inside the
+ * vif's own prefix when one holds it (the kernel's protect sets subtract it). */
+static const char *const prot_templates[] = {
+    "ipv4-udp src=$M saddr=$X4 daddr=192.0.2.254",
+    "ipv4-icmp src=$M saddr=$X4 daddr=192.0.2.254",
+    "arp-reply src=$M spa=$X4 tha=$O tpa=192.0.2.254",
+    "arp-request src=$M spa=$X4 tpa=192.0.2.254",
+    "arp-gratuitous src=$M ip=$X4",
+    "ipv6-udp src=$M saddr=$X6 daddr=2001:db8::fe",
+    "ipv6-icmp src=$M saddr=$X6 daddr=2001:db8::fe",
+    "ns src=$M saddr=$X6 target=2001:db8::fe",
+    "na src=$M saddr=$A6 target=$X6",
+    "na src=$M saddr=$X6 target=$X6",
+    "na src=$M saddr=$LL target=$X6 tll=none",
+    "ns src=$M saddr=:: target=$X6",
+};
+
 struct subst {
 	const char *key;
 	char val[64];
@@ -287,7 +324,31 @@ static bool vif_pick(const struct vif *v, int family, bool is_prefix, char buf[6
 	return false;
 }
 
-static void subst_init(const struct world_vif *w, struct subst s[8])
+/* A protected address of family, inside one of the vif's prefixes if
+ * possible; false when none is protected. */
+static bool prot_pick(const struct world_vif *w, int family, char buf[64])
+{
+	const struct vif_addr *hit = NULL;
+
+	for (size_t i = 0; i < w->pol.n_protected; i++) {
+		const struct vif_addr *a = &w->pol.protected_addrs[i];
+
+		if (a->family != family)
+			continue;
+		if (!hit)
+			hit = a;
+		for (size_t k = 0; w->v.has_ip && k < w->v.n_addrs; k++)
+			if (w->v.addrs[k].prefixlen < a->prefixlen &&
+			    resolve_addrs_overlap(&w->v.addrs[k], a)) {
+				hit = a;
+				goto out;
+			}
+	}
+out:
+	return hit && inet_ntop(family, hit->addr, buf, 64) != NULL;
+}
+
+static void subst_init(const struct world_vif *w, struct subst s[10])
 {
 	uint8_t ll[16];
 
@@ -309,7 +370,11 @@ static void subst_init(const struct world_vif *w, struct subst s[8])
 	s[6] = (struct subst){.key = "$LL"};
 	vif_mac_to_eui64_ll(w->v.mac, ll);
 	inet_ntop(AF_INET6, ll, s[6].val, sizeof(s[6].val));
-	s[7] = (struct subst){.key = NULL};
+	s[7] = (struct subst){.key = "$X4"};
+	s[8] = (struct subst){.key = "$X6"};
+	s[9] = (struct subst){.key = NULL};
+	if (!prot_pick(w, AF_INET, s[7].val) || !prot_pick(w, AF_INET6, s[8].val))
+		s[7].key = NULL; /* no protected frames */
 }
 
 static int build_template(const char *tmpl, const struct subst *s, struct frame *ret)
@@ -781,15 +846,18 @@ static void mutate(struct frame *f, const uint8_t mac[6])
 static int cmd_gen(int argc, char **argv)
 {
 	unsigned long seed = 1, n_mut = 400, base = 0;
-	const char *corpus = NULL;
+	const char *corpus = NULL, *prot = NULL;
 	struct world_vif w;
-	struct subst s[8];
+	struct subst s[10];
 	struct frames fs = {0};
 	size_t n_base;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:n:b:c:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:b:c:P:")) != -1) {
 		switch (c) {
+		case 'P':
+			prot = optarg;
+			break;
 		case 'c':
 			corpus = optarg;
 			break;
@@ -808,7 +876,8 @@ static int cmd_gen(int argc, char **argv)
 	}
 	if (argc - optind < 1 || n_mut > MUTANTS_MAX || base > 0xff000000UL)
 		return EXIT_USAGE;
-	if (vif_load(argv[optind], argc - optind > 1 ? argv[optind + 1] : NULL, NULL, &w) < 0)
+	if (vif_load(argv[optind], argc - optind > 1 ? argv[optind + 1] : NULL, NULL, &w) < 0 ||
+	    prot_load(prot, &w) < 0)
 		return EXIT_FAIL;
 	rng_state ^= (uint64_t)seed * 0x9e3779b97f4a7c15ULL;
 	fs.f = calloc(FRAMES_MAX, sizeof(*fs.f));
@@ -818,6 +887,16 @@ static int cmd_gen(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(templates) / sizeof(templates[0]); i++)
 		if (build_template(templates[i], s, &fs.f[fs.n++]) < 0)
 			return EXIT_FAIL;
+	for (size_t i = 0; s[7].key && i < sizeof(prot_templates) / sizeof(prot_templates[0]); i++)
+		if (build_template(prot_templates[i], s, &fs.f[fs.n++]) < 0)
+			return EXIT_FAIL;
+	if (s[7].key) {
+		/* a later fragment from the protected address (src-ip6 again) */
+		uint8_t frag_later[16] = {58, 0, 0, 0x10, 0, 0, 0, 7, 128, 0, 0, 0, 0, 1, 0, 1};
+
+		raw_ip6(&fs.f[fs.n++], w.v.mac, s[8].val, "2001:db8::fe", 44, frag_later,
+			sizeof(frag_later));
+	}
 	fs.n += add_raw(fs.f + fs.n, FRAMES_MAX - fs.n, &w, s);
 	if (corpus)
 		fs.n += add_corpus(fs.f + fs.n, FRAMES_MAX - MUTANTS_MAX - fs.n, corpus, w.v.mac);
@@ -1270,6 +1349,7 @@ static bool seen_has(const struct seen *s, uint32_t tag)
 static int cmd_judge(int argc, char **argv)
 {
 	const char *no_ip = NULL, *sent_path = NULL, *off_path = NULL, *on_path = NULL;
+	const char *prot = NULL;
 	unsigned long n_judged = 0, n_off = 0, n_disagree = 0, n_delivered = 0, n_cut = 0;
 	unsigned long n_known = 0;
 	unsigned long by_reason[_EXPLAIN_REASON_MAX][2] = {{0}};
@@ -1279,8 +1359,11 @@ static int cmd_judge(int argc, char **argv)
 	struct world_vif w;
 	int c;
 
-	while ((c = getopt(argc, argv, "m:s:o:k:")) != -1) {
+	while ((c = getopt(argc, argv, "m:s:o:k:P:")) != -1) {
 		switch (c) {
+		case 'P':
+			prot = optarg;
+			break;
 		case 'm':
 			no_ip = optarg;
 			break;
@@ -1299,7 +1382,8 @@ static int cmd_judge(int argc, char **argv)
 	}
 	if (!sent_path || !off_path || !on_path || argc - optind < 1)
 		return EXIT_USAGE;
-	if (vif_load(argv[optind], argc - optind > 1 ? argv[optind + 1] : NULL, no_ip, &w) < 0)
+	if (vif_load(argv[optind], argc - optind > 1 ? argv[optind + 1] : NULL, no_ip, &w) < 0 ||
+	    prot_load(prot, &w) < 0)
 		return EXIT_FAIL;
 	if (frames_load(sent_path, &sent) < 0 || seen_load(off_path, &sent, &off) < 0 ||
 	    seen_load(on_path, &sent, &on) < 0)
@@ -1313,7 +1397,7 @@ static int cmd_judge(int argc, char **argv)
 		int r;
 
 		nflog_view(fr, &ef);
-		if (explain_frame(&ef, &w.pol, &w.v, &e) < 0) {
+		if (explain_frame(&ef, &w.pol, w.pol.protected_addrs, w.pol.n_protected, &w.v, &e) < 0) {
 			fprintf(stderr, "vg-explain: explain_frame failed on frame %u\n", fr->tag);
 			return EXIT_FAIL;
 		}
@@ -1341,7 +1425,8 @@ static int cmd_judge(int argc, char **argv)
 			cut_ef.payload_len = LOG_SNAPLEN;
 			cut_ef.snaplen = LOG_SNAPLEN;
 			n_cut++;
-			if (explain_frame(&cut_ef, &w.pol, &w.v, &cut) < 0)
+			if (explain_frame(&cut_ef, &w.pol, w.pol.protected_addrs, w.pol.n_protected,
+					  &w.v, &cut) < 0)
 				return EXIT_FAIL;
 			/* unknown is an honest answer for a cut capture */
 			if (cut.reason != EXPLAIN_REASON_UNKNOWN) {

@@ -84,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t macs = byte(data, size, 4), which = byte(data, size, 5);
 	static struct vif v;
 	struct policy pol;
+	struct vif_addr prot[3];
+	size_t n_prot = 0;
 	struct explain e1, e2;
 	struct explain_frame f = { 0 };
 	uint8_t *hw = NULL;
@@ -110,6 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				v.addrs[v.n_addrs++] = pool[i];
 	}
 
+	/* protected addresses inside the pool's prefixes (and one outside) */
+	if (macs & 8) {
+		prot[n_prot++] = addr(AF_INET, 32, "198.51.100.1");
+		prot[n_prot++] = addr(AF_INET6, 128, "2001:db8:1::1");
+		prot[n_prot++] = addr(AF_INET, 24, "203.0.113.0");
+	}
 	policy_default(&pol);
 	pol.no_ip = flags & 0x08 ? POLICY_NO_IP_MAC_ONLY : POLICY_NO_IP_BLOCK;
 
@@ -139,10 +147,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 0x20)
 		f.snaplen = byte(data, size, 6) ? byte(data, size, 6) : f.payload_len;
 
-	if (explain_frame(&f, flags & 0x80 ? NULL : &pol, flags & 0x04 ? &v : NULL, &e1) != 0)
+	if (explain_frame(&f, flags & 0x80 ? NULL : &pol, prot, n_prot, flags & 0x04 ? &v : NULL,
+			  &e1) != 0)
 		abort();
 	check(&e1, &f, flags & 0x04 ? &v : NULL);
-	if (explain_frame(&f, flags & 0x80 ? NULL : &pol, flags & 0x04 ? &v : NULL, &e2) != 0 ||
+	if (explain_frame(&f, flags & 0x80 ? NULL : &pol, prot, n_prot, flags & 0x04 ? &v : NULL,
+			  &e2) != 0 ||
 	    strcmp(e1.what, e2.what) != 0 || e1.reason != e2.reason ||
 	    e1.has_claim != e2.has_claim || e1.has_claim_mac != e2.has_claim_mac)
 		abort();

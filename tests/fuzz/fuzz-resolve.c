@@ -137,7 +137,7 @@ static void reference(const struct resolve_in *in, size_t n, const struct vif_ad
 			bool is_withheld = false;
 
 			for (size_t q = 0; q < n_prot && !is_withheld; q++)
-				if (overlap(a, &prot[q])) {
+				if (prot[q].prefixlen <= a->prefixlen && overlap(a, &prot[q])) {
 					w.why = RESOLVE_WHY_PROTECTED;
 					w.other = q;
 					w.protected_addr = prot[q];
@@ -213,6 +213,7 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 			switch (x->why) {
 			case RESOLVE_WHY_PROTECTED:
 				if (x->other >= n_prot || !overlap(&x->addr, &prot[x->other]) ||
+				    prot[x->other].prefixlen > x->addr.prefixlen ||
 				    !addr_same(&x->protected_addr, &prot[x->other]))
 					abort();
 				break;
@@ -227,6 +228,7 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 				if (!is_found)
 					abort();
 				break;
+			case RESOLVE_WHY_SHARED: /* no [shared] entries are given */
 			case _RESOLVE_WHY_MAX:
 				abort();
 			}
@@ -234,10 +236,13 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 				abort();
 		}
 
-		/* Nothing granted overlaps a protected entry or a conflicting vif's grant. */
+		/* Nothing granted equals or lies inside a protected entry (a prefix
+		 * strictly containing one is granted: the kernel subtracts it), or
+		 * overlaps a conflicting vif's grant. */
 		for (size_t k = 0; k < e->n_addrs; k++) {
 			for (size_t q = 0; q < n_prot; q++)
-				if (overlap(&e->addrs[k], &prot[q]))
+				if (prot[q].prefixlen <= e->addrs[k].prefixlen &&
+				    overlap(&e->addrs[k], &prot[q]))
 					abort();
 			for (size_t j = 0; j < n; j++) {
 				if (j == i || !conflict(&in[i], &in[j]))
@@ -307,7 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t q = 0; q < n_prot; q++)
 		prot[q] = read_addr(&rd);
 
-	if (resolve_compute(in, n, prot, n_prot, out) != 0)
+	if (resolve_compute(in, n, prot, n_prot, NULL, 0, out) != 0)
 		abort();
 	check(in, n, prot, n_prot, out);
 	return 0;

@@ -85,9 +85,17 @@ fi
 # alice: dhclient (v4), SLAAC; bob: udhcpc, SLAAC, rdisc6/ndisc6, arping,
 # joins; carol: dhcpcd (v4 with RFC 5227 probes, its own SLAAC, DHCPv6);
 # dave: dhclient -6, SLAAC; erin: SLAAC with optimistic DAD; mallory: the
-# attacker (static addresses); victor: a guest the gateway gives no lease.
+# attacker (static addresses; its ip= lists lb's shared address too, as a
+# toolstack mistake would); victor: a guest the gateway gives no lease;
+# lb1, lb2: a keepalived pair sharing VIP4/VIP6 ([shared] vip); lbv1, lbv2:
+# one with use_vmac sharing VMIP4/VMIP6 and the VRRP macs ([shared] vip-vmac).
 MA=00:16:3e:00:01:00 MB=00:16:3e:00:02:00 MC=00:16:3e:00:03:00 MD=00:16:3e:00:04:00
 ME=00:16:3e:00:05:00 MM=00:16:3e:00:06:00 MV=00:16:3e:00:07:00
+MK1=00:16:3e:00:08:00 MK2=00:16:3e:00:09:00 MV1=00:16:3e:00:0a:00 MV2=00:16:3e:00:0b:00
+VIP4=192.0.2.50 VIP6=2001:db8:1::50 VMIP4=192.0.2.51 VMIP6=2001:db8:1::51
+# keepalived's router ids: IPv4 VRID, IPv6 VRID+1 (ka_conf); the virtual macs follow
+VRID=81 VRID_VMAC=83 VRID_MALLORY=85
+VMAC4=00:00:5e:00:01:53 VMAC6=00:00:5e:00:02:54
 A4=192.0.2.11 B4=192.0.2.12 C4=192.0.2.13 M4=192.0.2.16 V4=192.0.2.17
 C6D=2001:db8:2::13 D6D=2001:db8:2::14
 A6=$(eui64 $MA $SLAAC_PFX) B6=$(eui64 $MB $SLAAC_PFX) C6=$(eui64 $MC $SLAAC_PFX)
@@ -96,6 +104,9 @@ ALL=$(eui64 $MA) BLL=$(eui64 $MB)
 
 default_world() {
 	setup_world
+	printf '[shared]\nvip = %s %s domains lb1 lb2\n' $VIP4 $VIP6 >>"$VG_CONF"
+	printf 'vip-vmac = %s %s vmac %s %s domains lbv1 lbv2\n' $VMIP4 $VMIP6 $VMAC4 $VMAC6 \
+		>>"$VG_CONF"
 	gw_dhcp_host "$MA,$A4"
 	gw_dhcp_host "$MB,$B4"
 	gw_dhcp_host "$MC,$C4,[$C6D]"
@@ -107,8 +118,12 @@ default_world() {
 	guest_add vif3.0 $MC carol $C4 $C6D "$C6" || exit 1
 	guest_add vif4.0 $MD dave $D6D "$D6" || exit 1
 	guest_add vif5.0 $ME erin "$E6" || exit 1
-	guest_add vif6.0 $MM mallory $M4 "$M6" || exit 1
+	guest_add vif6.0 $MM mallory $M4 "$M6" $VIP4 || exit 1
 	guest_add vif7.0 $MV victor $V4 || exit 1
+	guest_add vif8.0 $MK1 lb1 192.0.2.31 $VIP4 $VIP6 || exit 1
+	guest_add vif9.0 $MK2 lb2 192.0.2.32 $VIP4 $VIP6 || exit 1
+	guest_add vif10.0 $MV1 lbv1 192.0.2.33 $VMIP4 $VMIP6 || exit 1
+	guest_add vif11.0 $MV2 lbv2 192.0.2.34 $VMIP4 $VMIP6 || exit 1
 	# What the gateway sees: probes, announcements, renewals (unicast from
 	# the leased address), DAD and MLD from ::, joins, spoofed sources.
 	gw_watch probe_b ether saddr $MB arp saddr ip 0.0.0.0 arp daddr ip $B4
@@ -124,12 +139,19 @@ default_world() {
 	gw_watch igmp_b ether saddr $MB ip saddr $B4 ip daddr 224.0.0.22
 	gw_watch steal4 ether saddr $MM ip saddr $A4
 	gw_watch steal6 ether saddr $MM ip6 saddr "$A6"
+	gw_watch vip_m ether saddr $MM arp saddr ip $VIP4
 	daemon_start || exit 1
 	took "daemon ready"
 	# Everyone comes up at once; the clients run in parallel.
 	guest_up vif1.0 && guest_up vif2.0 && guest_up vif3.0 && guest_up vif4.0 &&
 		guest_up vif6.0 && guest_up vif7.0 || exit 1
 	world_exec vif6.0 ip addr add $M4/24 dev eth0
+	local g
+	for g in "vif8.0 192.0.2.31" "vif9.0 192.0.2.32" "vif10.0 192.0.2.33" "vif11.0 192.0.2.34"; do
+		set -- $g
+		guest_up "$1" || exit 1
+		world_exec "$1" ip addr add "$2/24" dev eth0
+	done
 	run_dhclient vif1.0 -4
 	run_udhcpc vif2.0
 	run_dhcpcd vif3.0
@@ -368,6 +390,58 @@ attack_rogue() {
 	: >"$(gdir vif7.0)/events"
 }
 
+# vrrp_pair NAME PORT1 PORT2 MAC1 MAC2 VRID V4 V6 [use_vmac]: keepalived on
+# both, the first preferred; the gateway reaches the virtual addresses,
+# then again after the first's keepalived stops: the new master's
+# gratuitous ARPs and unsolicited NAs pass.
+vrrp_pair() {
+	local name=$1 p1=$2 p2=$3 m1=$4 m2=$5 vrid=$6 v4=$7 v6=$8 vmac=${9:-}
+	run_keepalived "$name-1" "$p1" < <(ka_conf 150 "$vrid" "$v4/24" "$v6/64" $vmac)
+	run_keepalived "$name-2" "$p2" < <(ka_conf 100 "$vrid" "$v4/24" "$v6/64" $vmac)
+	ka_master "$p1" "$name-1" 2
+	[ -z "$vmac" ] || { m1=00:00:5e:00:01:$(printf %02x "$vrid") && m2=$m1; }
+	vg_check "$name: master ${p1}: the gateway reaches $v4" pings $GW "$v4"
+	vg_check "$name: master ${p1}: the gateway reaches $v6" pings $GW "$v6"
+	vg_check "$name: master ${p1}: the gateway's cache has $m1 for $v4" \
+		until_ms 2500 neigh_is $GW "$v4" "$m1"
+	guest_stop "$name-1"
+	vg_check "$name: failover: $p2 becomes master" ka_master "$p2" "$name-2" 2 5000
+	vg_check "$name: after failover: the gateway's cache has $m2 for $v4" \
+		until_ms 2500 neigh_is $GW "$v4" "$m2"
+	vg_check "$name: after failover: the gateway reaches $v4" pings $GW "$v4"
+	vg_check "$name: after failover: the gateway reaches $v6" pings $GW "$v6"
+	guest_stop "$name-2"
+}
+
+# keepalived pairs sharing an address ([shared]), with and without use_vmac;
+# mallory, whose ip= lists it too, has it withheld.
+case_vrrp() {
+	vrrp_pair keepalived vif8.0 vif9.0 $MK1 $MK2 $VRID $VIP4 $VIP6
+	vrrp_pair keepalived-vmac vif10.0 vif11.0 $MV1 $MV2 $VRID_VMAC $VMIP4 $VMIP6 use_vmac
+	vg_check "mallory (not in [shared] vip): $VIP4 withheld as shared" withheld_shared
+}
+
+# withheld_shared: vifguardctl shows mallory's $VIP4 withheld for [shared] vip.
+withheld_shared() {
+	vgctl show mallory | grep -q "withheld: .*$VIP4 shared vip "
+}
+
+# keepalived on mallory (not a member of [shared] vip) claiming the shared
+# $VIP4 with no member running: the gateway's ping reaches mallory and its
+# cache names mallory's mac.
+attack_vip() {
+	local r
+	world_exec $GW ip neigh del $VIP4 dev eth0 2>/dev/null
+	gw_reset vip_m
+	run_keepalived "vip-$1" vif6.0 < <(ka_conf 200 $VRID_MALLORY $VIP4/24)
+	ka_master vif6.0 "vip-$1" 1 || vg_log "keepalived: not master in 8 s"
+	pings $GW $VIP4 && until_ms 2500 neigh_is $GW $VIP4 $MM && seen_ge vip_m 1
+	r=$?
+	guest_stop "vip-$1"
+	world_exec $GW ip neigh del $VIP4 dev eth0 2>/dev/null
+	return $r
+}
+
 attacks() {
 	local st=$1
 	attack_check "$st" "mallory sending from alice's leased $A4" attack_steal4
@@ -387,6 +461,8 @@ attacks() {
 		test "${KA_RESULT[2]}" = 1
 	attack_check "$st" "keepalived on mallory: unsolicited NA for alice's link-local" \
 		test "${KA_RESULT[3]}" = 1
+	attack_check "$st" "keepalived on mallory (not in [shared] vip) taking the shared $VIP4" \
+		attack_vip "$st"
 	attack_rogue "$st"
 	attack_check "$st" "rogue dnsmasq on mallory: RA gives alice a 2001:db8:66:: address" \
 		test "${ROGUE_RESULT[0]}" = 1
@@ -403,6 +479,7 @@ want ndisc && case_ndisc
 want arping && case_arping
 want joins && case_joins
 want optimistic && case_optimistic
+want vrrp && case_vrrp
 took "legitimate cases done"
 vg_check "daemon logged no error" bash -c "! grep -q '^vifguardd\[error\]' '$VG_DAEMON_LOG'"
 if want attacks; then

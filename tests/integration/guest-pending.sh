@@ -3,24 +3,23 @@
 #
 # The guest matrix's pending cases: what issue 14 asks for and vifguard does
 # not do yet (ownership of self-configured addresses, first come, first
-# served; shared addresses for VRRP; protected addresses subtracted from a
-# prefix).  Fragmented ICMPv6 (ping -6 -s 3000) passes now and is in the
-# default cases; ip= values covering fe80::/10 are refused now.  Sourced
+# served; protected addresses subtracted from a prefix).  Fragmented ICMPv6
+# (ping -6 -s 3000) and keepalived pairs sharing an address ([shared]) pass
+# now and are in the default cases; ip= values covering fe80::/10 are
+# refused now.  Sourced
 # by guest-matrix.sh when VG_GUESTS_PENDING=1, in a world of its own: every
 # guest here shares 2001:db8:1::/64, the gateway's SLAAC prefix, which holds
 # the protected 2001:db8:1::1.  Each case is written as the issue wants it to
 # behave, so it fails until that is built.  VG_GUESTS_EXTRA_CONF adds lines
-# to vifguard.conf (e.g. the shared-address syntax, once it exists).
+# to vifguard.conf.
 
 PFX=2001:db8:1::/64
 MF=00:16:3e:00:10:00 MSP=00:16:3e:00:11:00 MRN=00:16:3e:00:12:00
 MTA=00:16:3e:00:13:00 MTB=00:16:3e:00:14:00 MSA=00:16:3e:00:15:00 MSB=00:16:3e:00:16:00
-MK1=00:16:3e:00:17:00 MK2=00:16:3e:00:18:00 MV1=00:16:3e:00:19:00 MV2=00:16:3e:00:20:00
 MLH=00:16:3e:00:22:00 MLR=00:16:3e:00:23:00 MSQ=00:16:3e:00:24:00 MAB=00:16:3e:00:25:00
 F6=$(eui64 $MF $SLAAC_PFX) FLL=$(eui64 $MF)
 SA6=$(eui64 $MSA $SLAAC_PFX) SB6=$(eui64 $MSB $SLAAC_PFX)
 SQ6=$(eui64 $MSQ $SLAAC_PFX) AB6=$(eui64 $MAB $SLAAC_PFX)
-VIP4=192.0.2.50 VIP6=2001:db8:1::50 VMIP4=192.0.2.51 VMIP6=2001:db8:1::51
 
 pending_world() {
 	setup_world
@@ -35,10 +34,6 @@ pending_world() {
 	guest_add vif14.0 $MTB tempb $PFX || exit 1
 	guest_add vif15.0 $MSA shareda $PFX || exit 1
 	guest_add vif16.0 $MSB sharedb $PFX || exit 1
-	guest_add vif17.0 $MK1 vrrp1 192.0.2.31 $VIP4 $VIP6 || exit 1
-	guest_add vif18.0 $MK2 vrrp2 192.0.2.32 $VIP4 $VIP6 || exit 1
-	guest_add vif19.0 $MV1 vmac1 192.0.2.33 $VMIP4 $VMIP6 || exit 1
-	guest_add vif20.0 $MV2 vmac2 192.0.2.34 $VMIP4 $VMIP6 || exit 1
 	guest_add vif22.0 $MLH llhole 192.0.2.42 fe80::/64 || exit 1
 	guest_add vif23.0 $MLR llrandom 192.0.2.43 || exit 1
 	guest_add vif24.0 $MSQ squat $PFX || exit 1
@@ -55,14 +50,13 @@ pending_world() {
 	daemon_start || exit 1
 	took "daemon ready"
 	local g
-	for g in vif10.0 vif15.0 vif16.0 vif17.0 vif18.0 vif19.0 vif20.0 vif22.0 vif24.0; do
+	for g in vif10.0 vif15.0 vif16.0 vif22.0 vif24.0; do
 		guest_up $g || exit 1
 	done
 	guest_up vif11.0 addr_gen_mode=2 && guest_up vif12.0 addr_gen_mode=3 &&
 		guest_up vif13.0 use_tempaddr=2 && guest_up vif14.0 use_tempaddr=2 &&
 		guest_up vif23.0 addr_gen_mode=3 || exit 1
-	for g in "vif10.0 192.0.2.40" "vif17.0 192.0.2.31" "vif18.0 192.0.2.32" "vif19.0 192.0.2.33" \
-		"vif20.0 192.0.2.34" "vif22.0 192.0.2.42" "vif23.0 192.0.2.43"; do
+	for g in "vif10.0 192.0.2.40" "vif22.0 192.0.2.42" "vif23.0 192.0.2.43"; do
 		set -- $g
 		world_exec "$1" ip addr add "$2/24" dev eth0
 	done
@@ -115,33 +109,6 @@ pcase_shared64() {
 	done
 	vg_check "squat (shared /64): its own $SQ6 configured" wait_addr vif24.0 "$SQ6" 8000
 	vg_check "squat (shared /64): reaches the gateway from it" pings vif24.0 $GW6 -I "$SQ6"
-}
-
-# vrrp_pair NAME PORT1 PORT2 MAC1 MAC2 VRID V4 V6 [use_vmac]: keepalived on
-# both, the first preferred; the gateway reaches the virtual addresses,
-# then again after the first's keepalived stops.
-vrrp_pair() {
-	local name=$1 p1=$2 p2=$3 m1=$4 m2=$5 vrid=$6 v4=$7 v6=$8 vmac=${9:-}
-	run_keepalived "$name-1" "$p1" < <(ka_conf 150 "$vrid" "$v4/24" "$v6/64" $vmac)
-	run_keepalived "$name-2" "$p2" < <(ka_conf 100 "$vrid" "$v4/24" "$v6/64" $vmac)
-	ka_master "$p1" "$name-1" 2
-	[ -z "$vmac" ] || { m1=00:00:5e:00:01:$(printf %02x "$vrid") && m2=$m1; }
-	vg_check "$name: master ${p1}: the gateway reaches $v4" pings $GW "$v4"
-	vg_check "$name: master ${p1}: the gateway reaches $v6" pings $GW "$v6"
-	vg_check "$name: master ${p1}: the gateway's cache has $m1 for $v4" \
-		until_ms 2500 neigh_is $GW "$v4" "$m1"
-	guest_stop "$name-1"
-	vg_check "$name: failover: $p2 becomes master" ka_master "$p2" "$name-2" 2 5000
-	vg_check "$name: after failover: the gateway's cache has $m2 for $v4" \
-		until_ms 2500 neigh_is $GW "$v4" "$m2"
-	vg_check "$name: after failover: the gateway reaches $v4" pings $GW "$v4"
-	vg_check "$name: after failover: the gateway reaches $v6" pings $GW "$v6"
-	guest_stop "$name-2"
-}
-
-pcase_vrrp() {
-	vrrp_pair keepalived vif17.0 vif18.0 $MK1 $MK2 81 $VIP4 $VIP6
-	vrrp_pair keepalived-vmac vif19.0 vif20.0 $MV1 $MV2 83 $VMIP4 $VMIP6 use_vmac
 }
 
 # A random link-local the guest owns works (its RS reaches the gateway).
@@ -220,7 +187,6 @@ pending_main() {
 	want linklocal && pcase_linklocal
 	want tempaddr && pcase_tempaddr
 	want shared64 && pcase_shared64
-	want vrrp && pcase_vrrp
 	want llrandom && pcase_llrandom
 	took "pending legitimate cases done"
 	if want attacks; then

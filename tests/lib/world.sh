@@ -153,16 +153,30 @@ world_observe_wait() {
 }
 
 # world_delivered WHO IFACE KIND key=value...: send KIND from the guest/peer
-# named by VG_FROM (3 frames) and print how many arrived at WHO's IFACE within
-# VG_DEADLINE_MS (default 700).  Sender is set with VG_FROM.
+# named by VG_FROM (3 frames) and print how many arrived at WHO's IFACE: the
+# count runs for VG_DEADLINE_MS (default 700) after the observer listens,
+# and at least VG_SETTLE_MS (default 250) after the sender is done (on a
+# loaded machine starting the sender alone can take longer than the
+# deadline: its frames then came after a fixed window closed).
 world_delivered() {
-	local who=$1 iface=$2 kind=$3
+	local who=$1 iface=$2 kind=$3 t0 t1 end now pid_var=VG_OBS_PID_obs
 	shift 3
-	world_observe_start obs "$who" "$iface" "${VG_DEADLINE_MS:-700}" -n 3 "$kind" "$@" || {
+	world_observe_start obs "$who" "$iface" 60000 -n 3 "$kind" "$@" || {
 		echo -1
 		return
 	}
+	t0=${EPOCHREALTIME/./}
 	world_send "$VG_FROM" -n 3 "$kind" "$@" >/dev/null || echo "send failed" >&2
+	t1=${EPOCHREALTIME/./}
+	end=$((t0 / 1000 + ${VG_DEADLINE_MS:-700}))
+	[ $((t1 / 1000 + ${VG_SETTLE_MS:-250})) -le "$end" ] || end=$((t1 / 1000 + ${VG_SETTLE_MS:-250}))
+	# the observer stops by itself at 3 frames
+	while kill -0 "${!pid_var}" 2>/dev/null; do
+		now=${EPOCHREALTIME/./}
+		[ $((now / 1000)) -lt "$end" ] || break
+		sleep 0.02
+	done
+	kill -INT "${!pid_var}" 2>/dev/null
 	world_observe_wait obs
 }
 

@@ -606,6 +606,78 @@ static void test_files(void)
 	unlink(path);
 }
 
+/* ---- [shared] ---- */
+
+static void test_shared(void)
+{
+	struct policy p;
+	struct vif_addr a;
+
+	parse_ok("[shared]\n"
+		 "vip-web = 192.0.2.50 2001:db8::50 vmac 00:00:5e:00:01:32 00:00:5e:00:02:33 "
+		 "domains lb1 lb2\n"
+		 "anycast = 198.51.100.53 domains dns1 dns2 dns3  # comment\n"
+		 "; the same name again adds to it\n"
+		 "vip-web = 192.0.2.51 domains lb3 lb1\n"
+		 "[protect]\naddresses = 192.0.2.1\n",
+		 &p);
+	CHECK(p.n_shared == 2);
+	CHECK_STR(p.shared[0].name, "vip-web");
+	CHECK(p.shared[0].n_addrs == 3);
+	addr_v4(&a, "192.0.2.50", 32);
+	CHECK(memcmp(&p.shared[0].addrs[0], &a, sizeof(a)) == 0);
+	addr_v6(&a, "2001:db8::50", 128);
+	CHECK(memcmp(&p.shared[0].addrs[1], &a, sizeof(a)) == 0);
+	addr_v4(&a, "192.0.2.51", 32);
+	CHECK(memcmp(&p.shared[0].addrs[2], &a, sizeof(a)) == 0);
+	CHECK(p.shared[0].has_vmac[0] && p.shared[0].has_vmac[1]);
+	CHECK(memcmp(p.shared[0].vmac[0], "\x00\x00\x5e\x00\x01\x32", 6) == 0);
+	CHECK(memcmp(p.shared[0].vmac[1], "\x00\x00\x5e\x00\x02\x33", 6) == 0);
+	CHECK(p.shared[0].n_domains == 3);
+	CHECK_STR(p.shared[0].domains[0], "lb1");
+	CHECK_STR(p.shared[0].domains[2], "lb3");
+	CHECK(p.shared[0].line == 2);
+	CHECK_STR(p.shared[1].name, "anycast");
+	CHECK(!p.shared[1].has_vmac[0] && !p.shared[1].has_vmac[1]);
+	CHECK(p.shared[1].n_domains == 3);
+	/* an exact link-local address is fine (VRRPv3 over IPv6 wants one) */
+	parse_ok("[shared]\nll = fe80::1 vmac 00:00:5e:00:02:01 domains a\n", &p);
+	CHECK(p.n_shared == 1 && p.shared[0].has_vmac[1]);
+
+	parse_bad("[shared]\nv = 192.0.2.0/24 domains a\n", 2,
+		  "'192.0.2.0/24' is a prefix: a shared address is exact");
+	parse_bad("[shared]\nv = 2001:db8::/64 domains a\n", 2, "is a prefix");
+	parse_bad("[shared]\nv = lb1 domains a\n", 2, "'lb1' is not an address");
+	parse_bad("[shared]\nv = 224.0.0.18 domains a\n", 2, "'224.0.0.18' is a multicast address");
+	parse_bad("[shared]\nv = 0.0.0.0 domains a\n", 2, "'0.0.0.0' is in 0.0.0.0/8");
+	parse_bad("[shared]\nv = ff02::12 domains a\n", 2, "'ff02::12' is a multicast address");
+	parse_bad("[shared]\nv = ::1 domains a\n", 2, "'::1' is the loopback address");
+	parse_bad("[shared]\nv = 192.0.2.300 domains a\n", 2, "192.0.2.300");
+	parse_bad("[shared]\nv = 192.0.2.5 vmac 00:16:3e:00:00:01 domains a\n", 2,
+		  "'00:16:3e:00:00:01' is not a VRRP virtual mac");
+	parse_bad("[shared]\nv = 192.0.2.5 vmac 00:00:5e:00:01:00 domains a\n", 2,
+		  "is not a VRRP virtual mac");
+	parse_bad("[shared]\nv = 192.0.2.5 vmac 00:00:5e:00:03:01 domains a\n", 2,
+		  "is not a VRRP virtual mac");
+	parse_bad("[shared]\nv = 192.0.2.5 vmac 00:00:5e:00:01:01 00:00:5e:00:01:02 domains a\n", 2,
+		  "a second virtual mac for IPv4");
+	parse_bad("[shared]\nv = 192.0.2.5 vmac 00:00:5e:00:02:01 domains a\n", 2,
+		  "a virtual mac for IPv6 but no IPv6 address");
+	parse_bad("[shared]\nv = 192.0.2.5 domains a b/c\n", 2, "'b/c' is not a domain name");
+	parse_bad("[shared]\nv = 192.0.2.5 domains web--incoming\n", 2, "is not a domain name");
+	parse_bad("[shared]\nv = 192.0.2.5\n", 2, "[shared] 'v': no domains");
+	parse_bad("[shared]\nv = domains a\n", 2, "[shared] 'v': no address");
+	parse_bad("[shared]\nv =\n", 2, "key 'v' has no value");
+	parse_bad("[shared]\n9v = 192.0.2.5 domains a\n", 2, "is not a name for a shared address");
+	parse_bad("[shared]\nv = 192.0.2.5 domains a\nw = 192.0.2.5 domains b\n", 3,
+		  "192.0.2.5 is already shared as 'v' (line 2)");
+	parse_bad("[shared]\nv = 192.0.2.1 domains a\n[protect]\naddresses = 192.0.2.0/30\n", 2,
+		  "[shared] 'v': 192.0.2.1 is protected ([protect] addresses 192.0.2.0/30)");
+	/* a bad line adds nothing, and the error names it */
+	parse_bad_n("[shared]\nv = 192.0.2.5 domains a\nv = 192.0.2.6 x\n", 1, 3,
+		    "'x' is not an address");
+}
+
 int main(void)
 {
 	test_defaults();
@@ -617,6 +689,7 @@ int main(void)
 	test_errors_long_lines();
 	test_errors_many();
 	test_files();
+	test_shared();
 
 	printf("test-config: %u checks, %u failed\n", n_checks, n_failed);
 	return n_failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

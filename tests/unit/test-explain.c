@@ -243,7 +243,8 @@ static void check_sane(const struct explain *e)
 		CHECK(!e->has_claim && !e->has_claim_mac);
 }
 
-static struct explain run(const struct frame *fr, const struct policy *pol, const struct vif *v)
+static struct explain run_prot(const struct frame *fr, const struct policy *pol,
+			       const struct vif_addr *prot, size_t n_prot, const struct vif *v)
 {
 	struct explain_frame f = {
 		.hw = fr->has_hw ? fr->hw : NULL,
@@ -260,12 +261,17 @@ static struct explain run(const struct frame *fr, const struct policy *pol, cons
 	int r;
 
 	memset(&e, 0xa5, sizeof(e));
-	r = explain_frame(&f, pol, v, &e);
+	r = explain_frame(&f, pol, prot, n_prot, v, &e);
 	CHECK(r == 0);
 	if (r != 0)
 		memset(&e, 0, sizeof(e));
 	check_sane(&e);
 	return e;
+}
+
+static struct explain run(const struct frame *fr, const struct policy *pol, const struct vif *v)
+{
+	return run_prot(fr, pol, NULL, 0, v);
 }
 
 /* the vif with addresses, under the default policy */
@@ -358,7 +364,7 @@ static void test_ether(void)
 	{
 		struct explain_frame f = { .hw = MAC_FOREIGN, .hw_len = 6, .proto = 0x88cc };
 
-		CHECK(explain_frame(&f, NULL, &vif_ip, &e) == 0);
+		CHECK(explain_frame(&f, NULL, NULL, 0, &vif_ip, &e) == 0);
 		EXPECT(e, EXPLAIN_REASON_ETHERTYPE, "ethertype 0x88cc (LLDP)", NULL);
 	}
 
@@ -1213,6 +1219,74 @@ static void test_na_truncated(void)
 
 /* ---- misuse, names, random bytes ---- */
 
+/*
+ * Protected addresses inside the vif's own prefixes: the source-check chains
+ * look the protect sets up first, so they drop even what the prefix (or
+ * mac-only) allows; the rest of the prefix stays allowed.
+ */
+static void test_protected(void)
+{
+	struct vif_addr prot[2] = { { .family = AF_INET, .prefixlen = 32 },
+				    { .family = AF_INET6, .prefixlen = 128 } };
+	struct frame fr;
+
+	inet_pton(AF_INET, "198.51.100.1", prot[0].addr);
+	inet_pton(AF_INET6, "2001:db8:1::1", prot[1].addr);
+
+	ip4_frame(&fr, "198.51.100.1", "192.0.2.254", 17);
+	udp(&fr, 40000, 9, 0);
+	ip4_done(&fr);
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_PROTECTED,
+	       "IPv4 from 198.51.100.1 (protected)", "198.51.100.1");
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, NULL), EXPLAIN_REASON_PROTECTED,
+	       "IPv4 from 198.51.100.1 (protected)", "198.51.100.1");
+	EXPECT(run_prot(&fr, &pol_mac_only, prot, 2, &vif_noip), EXPLAIN_REASON_PROTECTED,
+	       "IPv4 from 198.51.100.1 (protected)", "198.51.100.1");
+	EXPECT(run(&fr, &pol_block, &vif_ip), EXPLAIN_REASON_NONE,
+	       "IPv4 from 198.51.100.1 (allowed by its current rules)", NULL);
+	ip4_frame(&fr, "198.51.100.2", "192.0.2.254", 17);
+	udp(&fr, 40000, 9, 0);
+	ip4_done(&fr);
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_NONE,
+	       "IPv4 from 198.51.100.2 (allowed by its current rules)", NULL);
+
+	arp_frame(&fr, 2, MAC_OWN, "198.51.100.1", "192.0.2.254");
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_PROTECTED,
+	       "ARP reply claiming 198.51.100.1 (protected)", "198.51.100.1");
+	arp_frame(&fr, 1, MAC_OWN, "198.51.100.1", "198.51.100.1");
+	EXPECT(run_prot(&fr, &pol_mac_only, prot, 2, &vif_noip), EXPLAIN_REASON_PROTECTED,
+	       "gratuitous ARP request claiming 198.51.100.1 (protected)", "198.51.100.1");
+	arp_frame(&fr, 1, MAC_OWN, "0.0.0.0", "198.51.100.1");
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_NONE,
+	       "ARP probe for 198.51.100.1 (allowed by its current rules)", NULL);
+
+	ip6_frame(&fr, "2001:db8:1::1", "2001:db8::fe", 17);
+	udp(&fr, 40000, 9, 0);
+	ip6_done(&fr);
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_PROTECTED,
+	       "IPv6 from 2001:db8:1::1 (protected)", "2001:db8:1::1");
+	ip6_frame(&fr, "2001:db8:1::1", "2001:db8::fe", 44);
+	frag_hdr(&fr, 17, 8, false);
+	zeros(&fr, 8);
+	ip6_done(&fr);
+	EXPECT(run_prot(&fr, &pol_mac_only, prot, 2, &vif_noip), EXPLAIN_REASON_PROTECTED,
+	       "IPv6 fragment from 2001:db8:1::1 (protected)", "2001:db8:1::1");
+
+	na_frame(&fr, "2001:db8:1::5", "2001:db8:1::1", 2, MAC_OWN);
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_PROTECTED,
+	       "neighbor advertisement claiming 2001:db8:1::1 (protected)", "2001:db8:1::1");
+	EXPECT(run_prot(&fr, &pol_mac_only, prot, 2, &vif_noip), EXPLAIN_REASON_PROTECTED,
+	       "neighbor advertisement claiming 2001:db8:1::1 (protected)", "2001:db8:1::1");
+	na_frame(&fr, "2001:db8:1::5", "2001:db8:1::5", 2, MAC_OWN);
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_NONE,
+	       "neighbor advertisement for 2001:db8:1::5 (allowed by its current rules)", NULL);
+	ip6_frame(&fr, "::", "ff02::1:ff00:1", 58);
+	nd(&fr, 135, "2001:db8:1::1", 0, NULL);
+	ip6_done(&fr);
+	EXPECT(run_prot(&fr, &pol_block, prot, 2, &vif_ip), EXPLAIN_REASON_PROTECTED,
+	       "DAD for 2001:db8:1::1 (protected)", "2001:db8:1::1");
+}
+
 static void test_api(void)
 {
 	struct explain_frame f = { 0 };
@@ -1221,27 +1295,27 @@ static void test_api(void)
 
 	memset(&sentinel, 0x5a, sizeof(sentinel));
 	e = sentinel;
-	CHECK(explain_frame(NULL, NULL, NULL, &e) == -EINVAL);
-	CHECK(explain_frame(&f, NULL, NULL, NULL) == -EINVAL);
+	CHECK(explain_frame(NULL, NULL, NULL, 0, NULL, &e) == -EINVAL);
+	CHECK(explain_frame(&f, NULL, NULL, 0, NULL, NULL) == -EINVAL);
 	f.hw_len = 14;
-	CHECK(explain_frame(&f, NULL, NULL, &e) == -EINVAL);
+	CHECK(explain_frame(&f, NULL, NULL, 0, NULL, &e) == -EINVAL);
 	f.hw_len = 0;
 	f.payload_len = 1;
-	CHECK(explain_frame(&f, NULL, NULL, &e) == -EINVAL);
+	CHECK(explain_frame(&f, NULL, NULL, 0, NULL, &e) == -EINVAL);
 	CHECK(memcmp(&e, &sentinel, sizeof(e)) == 0);
 
 	/* nothing at all is still a frame */
 	f.payload_len = 0;
 	f.proto = 0x86dd;
-	CHECK(explain_frame(&f, NULL, NULL, &e) == 0);
+	CHECK(explain_frame(&f, NULL, NULL, 0, NULL, &e) == 0);
 	EXPECT(e, EXPLAIN_REASON_MALFORMED, "IPv6 frame (truncated, 0 bytes)", NULL);
 	f.proto = 0x0800;
-	CHECK(explain_frame(&f, NULL, &vif_ip, &e) == 0);
+	CHECK(explain_frame(&f, NULL, NULL, 0, &vif_ip, &e) == 0);
 	EXPECT(e, EXPLAIN_REASON_MALFORMED, "IPv4 frame (truncated, 0 bytes)", NULL);
 	f.proto = 0x0806;
 	f.payload = b;
 	f.payload_len = sizeof(b);
-	CHECK(explain_frame(&f, NULL, &vif_ip, &e) == 0);
+	CHECK(explain_frame(&f, NULL, NULL, 0, &vif_ip, &e) == 0);
 	EXPECT(e, EXPLAIN_REASON_ARP_FORMAT, "ARP with hardware type 0 (not Ethernet)", NULL);
 
 	for (int r = 0; r < _EXPLAIN_REASON_MAX; r++) {
@@ -1330,6 +1404,7 @@ int main(void)
 	test_ipv6_nd();
 	test_ipv6_dad();
 	test_na_truncated();
+	test_protected();
 	test_api();
 	test_random();
 

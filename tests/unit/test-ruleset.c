@@ -99,6 +99,39 @@ static void test_oom(const struct policy *pol)
 	}
 }
 
+/* Protected entries: overlapping and adjacent ones merge into one range, each
+ * range is a start and an interval end (none after the last address), after
+ * an end at 0 as nft writes it. */
+static void test_protect(const struct policy *pol)
+{
+	struct vif_addr prot[VIF_ADDRS_MAX * 2];
+	struct vif_error err;
+	size_t n4 = 0, n6 = 0;
+	struct plan p;
+	char *text;
+
+	CHECK(vif_ip_list_parse("ip", "192.0.2.1 198.51.100.0/25 198.51.100.128/25 198.51.100.7",
+				&pol->limits, prot, &n4, &err) == 0);
+	CHECK(vif_ip_list_parse("ip", "2001:db8::/127 2001:db8::2 2001:db8:1::1", &pol->limits,
+				prot + n4, &n6, &err) == 0);
+	plan_init(&p, "t");
+	p.no_text = false;
+	CHECK(ruleset_protect(prot, n4 + n6, &p) == 0);
+	CHECK(p.n_ops == 3);
+	/* 0 end, 192.0.2.1 + end, 198.51.100.0/24 + end */
+	CHECK(p.ops[0].n_elems == 5 && strcmp(p.ops[0].name, "protect4") == 0);
+	CHECK(strcmp(p.ops[0].text, "192.0.2.1, 198.51.100.0/24") == 0);
+	CHECK(strcmp(p.ops[1].text, "2001:db8::-2001:db8::2, 2001:db8:1::1") == 0);
+	CHECK(strcmp(p.ops[2].name, "protect-nd") == 0);
+	plan_done(&p);
+	plan_init(&p, "t");
+	CHECK(ruleset_protect(prot, 0, &p) == 0 && p.n_ops == 0);
+	text = ruleset_print(&p);
+	CHECK(text != NULL);
+	free(text);
+	plan_done(&p);
+}
+
 int main(void)
 {
 	struct policy pol;
@@ -110,6 +143,7 @@ int main(void)
 	make_vif(&changed, 4, "00:16:3e:00:00:04", "192.0.2.0/24 2001:db8:4::/64", "vif_ioemu");
 
 	policy_default(&pol);
+	test_protect(&pol);
 	test_oom(&pol);
 	pol.log_group = -1;
 	pol.no_ip = POLICY_NO_IP_MAC_ONLY;
