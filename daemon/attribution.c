@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "attribution.h"
+#include "chains.h"
 #include "explain.h"
 #include "log.h"
 #include "nflog.h"
+#include "own-judge.h"
 #include "report.h"
 #include "resolve.h"
 
@@ -18,6 +22,7 @@ struct attribution {
 	const struct policy *pol; /* the manager's: replaced in place on reload */
 	const struct decide *decide; /* the protected addresses in the kernel */
 	struct vif_table *t;
+	struct ownership *own; /* claims go there */
 };
 
 /* Whose rules hold an address overlapping a.  A pass over all vifs, but
@@ -71,6 +76,21 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 	 * physindev when br_netfilter is loaded, else as indev */
 	if (!if_indextoname(pkt->physindev ?: pkt->indev, port))
 		return;
+	if (strcmp(pkt->prefix, CHAINS_OWN_PREFIX) == 0) {
+		struct vif_addr a;
+		bool dad;
+
+		/* a claim (own-judge.h): judged at once, never rate limited
+		 * here (the kernel's limiter bounds them per vif) */
+		if (own_claim_address(pkt->payload, pkt->payload_len, pkt->hw_protocol, &a, &dad) <
+		    0)
+			return;
+		prot = decide_protected(at->decide, &n_prot);
+		ownership_claim(at->own, port, &a,
+				dad ? "duplicate address detection" : "a frame from it", prot,
+				n_prot);
+		return;
+	}
 	e = vif_table_by_port(at->t, port);
 	if (!e)
 		return;
@@ -126,7 +146,7 @@ static int on_nflog(sd_event_source *s, int fd, uint32_t revents, void *userdata
 }
 
 int attribution_new(sd_event *ev, const struct policy *pol, const struct decide *d,
-		    struct vif_table *t, struct attribution **ret)
+		    struct vif_table *t, struct ownership *own, struct attribution **ret)
 {
 	struct attribution *at;
 	int r;
@@ -137,7 +157,7 @@ int attribution_new(sd_event *ev, const struct policy *pol, const struct decide 
 	at = calloc(1, sizeof(*at));
 	if (!at)
 		return -ENOMEM;
-	*at = (struct attribution){.ev = ev, .pol = pol, .decide = d, .t = t};
+	*at = (struct attribution){.ev = ev, .pol = pol, .decide = d, .t = t, .own = own};
 	r = nflog_new((uint16_t)pol->log_group, &at->nflog);
 	if (r < 0) {
 		/* attribution is a bonus: without it we still enforce */

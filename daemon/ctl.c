@@ -37,6 +37,7 @@
 #define F_BRIDGE STATUS_BRIDGE
 #define F_ALLOWED STATUS_ALLOWED
 #define F_WITHHELD STATUS_WITHHELD
+#define F_OWNED STATUS_OWNED
 #define F_ERROR STATUS_ERROR
 
 /* A vif line of the status file and its drop counter. */
@@ -241,6 +242,8 @@ static void print_json(const struct status *st, bool running, bool enforcing, co
 		json_str(r->f[F_STATE]);
 		printf(",\"allowed\":");
 		json_list(r->f[F_ALLOWED], ' ');
+		printf(",\"owned\":");
+		json_list(r->f[F_OWNED], ' ');
 		printf(",\"withheld\":");
 		json_list(r->f[F_WITHHELD], ';');
 		printf(",\"error\":");
@@ -285,6 +288,8 @@ static void print_text(const struct status *st, bool running, bool enforcing, co
 		       r->f[F_DOMAIN][0] ? r->f[F_DOMAIN] : "-", r->f[F_DOMID], r->f[F_DEVID],
 		       ports, r->f[F_MAC][0] ? r->f[F_MAC] : "-", r->f[F_STATE], dropped,
 		       r->f[F_ALLOWED][0] ? r->f[F_ALLOWED] : "-");
+		if (r->f[F_OWNED][0])
+			printf("%10s owned: %s\n", "", r->f[F_OWNED]);
 		if (r->f[F_WITHHELD][0])
 			printf("%10s withheld: %s\n", "", r->f[F_WITHHELD]);
 		if (r->f[F_ERROR][0])
@@ -352,6 +357,11 @@ static long long row_dropped(const struct row *r)
 static long long row_allowed(const struct row *r)
 {
 	return (long long)count_items(r->f[F_ALLOWED], ' ');
+}
+
+static long long row_owned(const struct row *r)
+{
+	return (long long)count_items(r->f[F_OWNED], ' ');
 }
 
 static long long row_withheld(const struct row *r)
@@ -428,6 +438,10 @@ static void print_metrics(FILE *f, const struct status *st, bool running, bool e
 	}
 	put_vif_family(f, st, sel, "vifguard_vif_allowed_addresses", "gauge",
 		       "Addresses the vif may send from.", row_allowed);
+	put_vif_family(f, st, sel, "vifguard_vif_owned_addresses", "gauge",
+		       "Link-local addresses the vif configured itself and owns (first come, "
+		       "first served), not counted in allowed.",
+		       row_owned);
 	put_vif_family(f, st, sel, "vifguard_vif_withheld_addresses", "gauge",
 		       "Addresses xenstore gives the vif that vifguard withholds (a conflict "
 		       "or a protected address).",

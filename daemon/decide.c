@@ -8,6 +8,7 @@
 
 #include "decide.h"
 #include "log.h"
+#include "ownership.h"
 
 #define PROT_MAX (POLICY_PROTECTED_MAX + 64)
 
@@ -30,6 +31,7 @@ struct decide {
 	size_t n_bridges;
 	bool cross_check;
 	struct vif_table *touching; /* port_judge_update()'s callback adds to its list */
+	struct ownership *own;	    /* the addresses vifs own (NULL: none) */
 };
 
 static struct vif_entry *entry_of(struct port_claimant *c)
@@ -89,6 +91,11 @@ struct decide *decide_free(struct decide *d)
 	free(d->bridges);
 	free(d);
 	return NULL;
+}
+
+void decide_set_ownership(struct decide *d, struct ownership *own)
+{
+	d->own = own;
 }
 
 void decide_set_cross_check(struct decide *d, bool on)
@@ -273,6 +280,13 @@ static bool overlaps_walk(struct vif_table *t, const struct vif *const *changed,
 	return false;
 }
 
+static bool ignore_self(const struct addr_holder *h, void *data)
+{
+	const struct vif_entry *const *self = data;
+
+	return entry_of_holder(h) == *self;
+}
+
 static bool ignore_changed(const struct addr_holder *h, void *data)
 {
 	(void)data;
@@ -379,10 +393,19 @@ static bool withheld_clear(struct vif_entry *e)
  * withheld texts are kept, and an entry whose texts changed joins t's
  * changed list.
  */
-static int resolve_subset(const struct policy *pol, struct vif_table *t, struct vif_entry **sub,
+/* Does a vif other than self ask for a (its ip=, granted or withheld)? */
+static bool taken_by_other(const struct vif_addr *a, const struct vif_entry *self, void *data)
+{
+	const struct decide *dc = data;
+
+	return addr_index_lookup(&dc->index, a, ignore_self, &self) != ADDR_INDEX_FREE;
+}
+
+static int resolve_subset(struct decide *dc, struct vif_table *t, struct vif_entry **sub,
 			  size_t n_sub, const struct vif_addr *prot, size_t n_prot,
 			  struct decision *ret)
 {
+	const struct policy *pol = dc->pol;
 	struct resolve_in *in = calloc(n_sub + 1, sizeof(*in));
 	struct vif_entry **in_entry = calloc(n_sub + 1, sizeof(*in_entry));
 	size_t *in_of = calloc(n_sub + 1, sizeof(*in_of));
@@ -416,6 +439,9 @@ static int resolve_subset(const struct policy *pol, struct vif_table *t, struct 
 	if (r < 0)
 		goto out;
 	for (size_t k = 0; k < n; k++) {
+		/* the link-local addresses it owns join its granted ones */
+		ownership_merge(dc->own, in_entry[k], &d.res[k].effective, prot, n_prot,
+				taken_by_other, dc);
 		d.want[in_of[k]] = &d.res[k].effective;
 		if (t && withheld_texts(pol, in_entry[k], &d.res[k], in_entry))
 			vif_table_changed(t, in_entry[k]);
@@ -431,12 +457,12 @@ out:
 }
 
 /* A full decision must give every vif what the partial one left it with. */
-static void cross_check(const struct policy *pol, struct vif_table *t, const struct vif_addr *prot,
+static void cross_check(struct decide *dc, struct vif_table *t, const struct vif_addr *prot,
 			size_t n_prot, const struct decision *part)
 {
 	struct decision full = {0};
 
-	if (resolve_subset(pol, NULL, t->entries, t->n, prot, n_prot, &full) < 0)
+	if (resolve_subset(dc, NULL, t->entries, t->n, prot, n_prot, &full) < 0)
 		return;
 	for (size_t i = 0; i < full.n; i++) {
 		const struct vif_entry *e = full.e[i];
@@ -470,6 +496,7 @@ static void judge_changed(struct decide *d, struct vif_table *t)
 		names_judge(d, e);
 		bridge_track(d, e);
 		index_track(d, e);
+		ownership_touch(d->own, t, e);
 	}
 }
 
@@ -516,13 +543,13 @@ int decide_changes(struct decide *d, struct vif_table *t, struct decision *ret)
 	partial = same && isolated(d, t, sub, n_sub);
 	prot_remember(d, prot, n_prot);
 	if (!partial) {
-		r = resolve_subset(d->pol, t, t->entries, t->n, prot, n_prot, ret);
+		r = resolve_subset(d, t, t->entries, t->n, prot, n_prot, ret);
 		if (r == 0)
 			ret->all = true;
 	} else {
-		r = resolve_subset(d->pol, t, sub, n_sub, prot, n_prot, ret);
+		r = resolve_subset(d, t, sub, n_sub, prot, n_prot, ret);
 		if (r == 0 && d->cross_check)
-			cross_check(d->pol, t, prot, n_prot, ret);
+			cross_check(d, t, prot, n_prot, ret);
 	}
 	if (r == 0)
 		prot_hand(d, !same, ret);
@@ -541,7 +568,7 @@ int decide_all(struct decide *d, struct vif_table *t, struct decision *ret)
 	judge_changed(d, t);
 	n_prot = protected_now(d, prot);
 	prot_remember(d, prot, n_prot);
-	r = resolve_subset(d->pol, t, t->entries, t->n, prot, n_prot, ret);
+	r = resolve_subset(d, t, t->entries, t->n, prot, n_prot, ret);
 	if (r == 0) {
 		ret->all = true;
 		prot_hand(d, true, ret);
@@ -556,5 +583,6 @@ void decide_forget(struct decide *d, struct vif_table *t, struct vif_entry *e)
 	d->touching = NULL;
 	bridge_count(d, e->verdict.bridge, -1);
 	e->verdict.bridge[0] = 0;
+	ownership_forget(d->own, e);
 	addr_index_set(&d->index, &e->verdict.addrs, NULL, 0);
 }

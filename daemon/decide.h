@@ -50,6 +50,11 @@ void decision_done(struct decision *d);
 int decide_new(const struct policy *pol, struct host *host, struct decide **ret);
 struct decide *decide_free(struct decide *d);
 
+/* The owned addresses (ownership.h) that join each decided vif's granted
+ * ones; they are forgotten with the entry (decide_forget()). */
+struct ownership;
+void decide_set_ownership(struct decide *d, struct ownership *own);
+
 /* VIFGUARD_CHECK_INCREMENTAL=1 (tests): every partial decision is checked
  * against a full one, and the daemon aborts on a difference. */
 void decide_set_cross_check(struct decide *d, bool on);

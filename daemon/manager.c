@@ -8,6 +8,8 @@
  *   enforce.c      the verdict -> one nf_tables transaction -> the kernel part
  *   report.c       the journal;  status.c  the status file and STATUS=
  *   attribution.c  dropped frames -> the journal;  host.c  the host's links
+ *   ownership.c    claims of link-local addresses (from attribution.c) ->
+ *                  the addresses each vif owns, which decide.c adds
  *
  * Reconcile state, not events: a watch event only marks a device dirty;
  * once per event-loop iteration (a post source) what is dirty is read,
@@ -36,6 +38,7 @@
 #include "manager.h"
 #include "nfmon.h"
 #include "nfwriter.h"
+#include "ownership.h"
 #include "report.h"
 #include "status.h"
 #include "vif-table.h"
@@ -60,6 +63,7 @@ struct manager {
 	struct enforce *enforce;
 	struct status *status;
 	struct attribution *attribution;
+	struct ownership *own;
 
 	bool ready; /* READY=1 sent */
 	bool host_changed;
@@ -251,7 +255,9 @@ static int on_post(sd_event_source *s, void *userdata)
 
 	(void)s;
 	m->host_changed = m->host_changed || host_take_changed(m->host);
-	if (!xs_sync_pending(m->xs) && !m->full_sync_why && !m->host_changed)
+	/* a granted claim put its vif on the changed list */
+	if (!ownership_take_changed(m->own) && !xs_sync_pending(m->xs) && !m->full_sync_why &&
+	    !m->host_changed)
 		return 0;
 	r = reconcile(m);
 	if (r < 0)
@@ -348,6 +354,7 @@ struct manager *manager_free(struct manager *m)
 	status_free(m->status);
 	enforce_free(m->enforce);
 	decide_free(m->decide);
+	ownership_free(m->own);
 	xs_sync_free(m->xs);
 	host_free(m->host);
 	nfmon_free(m->mon);
@@ -390,6 +397,10 @@ static int modules_new(struct manager *m, sd_event *ev)
 	r = host_new(ev, &m->host);
 	if (r == 0)
 		r = decide_new(&m->pol, m->host, &m->decide);
+	if (r == 0)
+		r = ownership_new(&m->pol, &m->table, &m->own);
+	if (r == 0)
+		decide_set_ownership(m->decide, m->own);
 	if (r == 0)
 		r = enforce_new(ev, m->nw, m->mon, &m->pol, &m->table, &m->enforce);
 	if (r < 0)
@@ -447,7 +458,8 @@ int manager_run(struct manager *m)
 		return log_error_errno(r, "Cannot listen to nf_tables notifications: %m"), 1;
 	if ((r = modules_new(m, m->event)) < 0 ||
 	    (r = status_new(m->event, m->runtime_dir, m->pol.table, &m->table, &m->status)) < 0 ||
-	    (r = attribution_new(m->event, &m->pol, m->decide, &m->table, &m->attribution)) < 0 ||
+	    (r = attribution_new(m->event, &m->pol, m->decide, &m->table, m->own,
+					 &m->attribution)) < 0 ||
 	    (r = xs_sync_attach(m->xs, m->event)) < 0 ||
 	    (r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
 				 m)) < 0 ||

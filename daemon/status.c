@@ -74,11 +74,20 @@ void status_set_refused_transactions(struct status *s, unsigned long long n)
 	s->daemon.refused_transactions = n;
 }
 
+static bool owns(const struct vif_entry *e, const struct vif_addr *a)
+{
+	for (size_t i = 0; i < e->own.n; i++)
+		if (memcmp(&e->own.addrs[i], a, sizeof(*a)) == 0)
+			return true;
+	return false;
+}
+
 /* One vif's line. */
 static void put_line(FILE *f, const struct vif_entry *e)
 {
 	const struct vif *v = vif_entry_rules(e) ?: vif_entry_wanted(e);
-	char addrs[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], id[32], domid[12], devid[12], mac[18];
+	char addrs[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], owned[POLICY_OWNED_MAX * VIF_ADDR_STRLEN];
+	char id[32], domid[12], devid[12], mac[18];
 	const char *val[_STATUS_FIELD_MAX] = {0};
 	enum vif_state st = vif_entry_state(e);
 
@@ -98,10 +107,20 @@ static void put_line(FILE *f, const struct vif_entry *e)
 		val[STATUS_MAC] = mac;
 		val[STATUS_BRIDGE] = v->bridge;
 	}
-	if (vif_entry_rules(e))
-		report_addrs(vif_entry_rules(e)->addrs, vif_entry_rules(e)->n_addrs, addrs,
-			     sizeof(addrs));
+	if (vif_entry_rules(e)) {
+		/* decide.c appends the owned addresses to the granted ones */
+		const struct vif *r = vif_entry_rules(e);
+		size_t n = r->n_addrs;
+
+		while (n > 0 && owns(e, &r->addrs[n - 1]))
+			n--;
+		report_addrs(r->addrs, n, addrs, sizeof(addrs));
+		report_addrs(&r->addrs[n], r->n_addrs - n, owned, sizeof(owned));
+		if (n == r->n_addrs)
+			owned[0] = 0;
+	}
 	val[STATUS_ALLOWED] = vif_entry_rules(e) ? addrs : "";
+	val[STATUS_OWNED] = vif_entry_rules(e) ? owned : "";
 	val[STATUS_WITHHELD] = e->verdict.withheld_desc ? e->verdict.withheld_desc : "";
 	val[STATUS_ERROR] = vif_entry_error(e);
 	status_file_put_vif(f, val);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "addr-index.h"
+#include "policy.h"
 #include "port-judge.h"
 #include "strmap.h"
 #include "vif-box.h"
@@ -97,6 +98,17 @@ struct vif_entry {
 		char *line;
 		bool stale;
 	} status;
+
+	/* ownership.c: the link-local addresses it configured itself and owns
+	 * (first come, first served), in the order it claimed them */
+	struct {
+		struct vif_addr addrs[POLICY_OWNED_MAX];
+		size_t n;
+		bool cap_reported; /* the journal was told it hit the cap */
+		/* the last refusal logged: the same one is logged once a minute */
+		struct vif_addr refused;
+		uint64_t refused_usec;
+	} own;
 
 	/* attribution.c: journal rate limit of its dropped frames */
 	struct {

@@ -55,6 +55,7 @@ enum key_id {
 	KEY_WIDEST_PREFIX_IPV4,
 	KEY_WIDEST_PREFIX_IPV6,
 	KEY_PRIORITY,
+	KEY_OWNED_MAX,
 	KEY_ADDRESSES,
 	KEY_BRIDGE_ADDRESSES,
 	KEY_RATE_LIMIT_INTERVAL,
@@ -303,6 +304,18 @@ static int parse_prefix_v6(struct parser *p, const char *key, const char *value,
 	if (r < 0)
 		return r;
 	p->pol.limits.min_prefix_v6 = (uint8_t)v;
+	return 0;
+}
+
+static int parse_owned_max(struct parser *p, const char *key, const char *value, char *msg,
+			   size_t size)
+{
+	long v;
+	int r = int_value(msg, size, key, value, 0, POLICY_OWNED_MAX, &v);
+
+	if (r < 0)
+		return r;
+	p->pol.owned_max = (unsigned)v;
 	return 0;
 }
 
@@ -689,6 +702,8 @@ static const struct key_def keys[_KEY_MAX] = {
     [KEY_WIDEST_PREFIX_IPV6] = {SECTION_VIFGUARD, "widest-prefix-ipv6", false, false,
 				parse_prefix_v6},
     [KEY_PRIORITY] = {SECTION_VIFGUARD, "priority", false, false, parse_priority},
+    [KEY_OWNED_MAX] = {SECTION_VIFGUARD, "owned-addresses-per-vif", false, false,
+		       parse_owned_max},
     /* "addresses =" is the default (none) uncommented, so it must parse. */
     [KEY_ADDRESSES] = {SECTION_PROTECT, "addresses", true, true, parse_addresses},
     [KEY_BRIDGE_ADDRESSES] = {SECTION_PROTECT, "bridge-addresses", false, false,

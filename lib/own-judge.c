@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -108,4 +109,26 @@ enum own_verdict own_judge(const struct own_claimant *c, const struct vif_addr *
 	if (c->n_owned >= c->cap)
 		return OWN_CAP;
 	return OWN_GRANT;
+}
+
+int own_claim_address(const uint8_t *l3, size_t len, uint16_t proto, struct vif_addr *ret,
+		      bool *ret_dad)
+{
+	static const uint8_t unspecified[16];
+	/* fixed header (40), then an NS: type, code, checksum, reserved, target */
+	const size_t ns_end = 40 + 8 + 16;
+
+	if (proto != 0x86dd || len < 40 || (l3[0] >> 4) != 6)
+		return -EINVAL;
+	*ret = (struct vif_addr){.family = AF_INET6, .prefixlen = 128};
+	*ret_dad = false;
+	if (memcmp(l3 + 8, unspecified, 16) != 0) {
+		memcpy(ret->addr, l3 + 8, 16);
+		return 0;
+	}
+	if (l3[6] != 58 || len < ns_end || l3[40] != 135 || l3[41] != 0)
+		return -EINVAL;
+	memcpy(ret->addr, l3 + 48, 16);
+	*ret_dad = true;
+	return 0;
 }

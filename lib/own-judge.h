@@ -76,4 +76,15 @@ bool own_eui64_mac(const struct vif_addr *a, uint8_t mac[6]);
 /* Is a (a single address) inside prefix p? */
 bool own_inside(const struct vif_addr *p, const struct vif_addr *a);
 
+/*
+ * The address a logged claim is about, from the frame's network header
+ * (nfnetlink_log's payload) of ethertype proto: an IPv6 duplicate address
+ * detection solicitation (source ::, ICMPv6 right after the fixed header)
+ * claims its target, any other IPv6 packet its source.  -EINVAL when the
+ * frame says neither (too short, not IPv6, a DAD frame of another kind).
+ * *ret_dad: it was a DAD solicitation.
+ */
+int own_claim_address(const uint8_t *l3, size_t len, uint16_t proto, struct vif_addr *ret,
+		      bool *ret_dad);
+
 #endif

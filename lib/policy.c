@@ -22,6 +22,7 @@ void policy_default(struct policy *ret)
 	ret->protect_bridge_addrs = true;
 	ret->log_rate_interval_sec = 30;
 	ret->log_rate_burst = 10;
+	ret->owned_max = POLICY_OWNED_DEFAULT;
 	ret->log_group = 7331;
 	ret->log_kernel_rate = 20;
 }

@@ -17,6 +17,9 @@
 #define POLICY_PROTECTED_MAX 256
 /* [shared]: entries, and per entry addresses, domains and a domain name's length */
 #define POLICY_SHARED_MAX 32
+/* most addresses a vif may own (owned-addresses-per-vif) */
+#define POLICY_OWNED_MAX 32
+#define POLICY_OWNED_DEFAULT 8
 #define POLICY_SHARED_ADDRS_MAX 8
 #define POLICY_SHARED_DOMAINS_MAX 16
 #define POLICY_SHARED_NAME_MAX 32
@@ -58,6 +61,9 @@ struct policy {
 	enum policy_no_ip no_ip;
 	struct vif_limits limits;
 	int priority; /* bridge prerouting/input hook priority */
+	/* Most link-local addresses a vif may own (first come, first served,
+	 * daemon/ownership.c), 0..POLICY_OWNED_MAX; 0: it owns none. */
+	unsigned int owned_max;
 	/* Never granted to a guest: gateways, the host, services. */
 	struct vif_addr protected_addrs[POLICY_PROTECTED_MAX];
 	size_t n_protected;

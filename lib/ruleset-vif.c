@@ -166,7 +166,7 @@ static void vif_elems(const struct policy *pol, const struct vif *v, struct elem
 		 * (own-judge.h) when the daemon reads the claims from the log */
 		if (v->has_ip)
 			elems_put(es, SET_KIND_V6, 0, port, v->mac, ll, 16);
-		if (v->has_ip && pol->log_group >= 0)
+		if (v->has_ip && pol->log_group >= 0 && pol->owned_max > 0)
 			elems_put(es, SET_KIND_OWN_LL, 0, port, NULL, NULL, 0);
 		elems_put(es, SET_KIND_ND6, 0, port, NULL, ll, 16);
 		vmac_elems(v, port, ll, es);

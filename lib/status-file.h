@@ -37,6 +37,7 @@ enum status_field {
 	STATUS_ALLOWED,	 /* space-separated */
 	STATUS_WITHHELD, /* "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
 	STATUS_ERROR,
+	STATUS_OWNED, /* space-separated: link-locals it claimed (not in allowed) */
 	_STATUS_FIELD_MAX,
 };
 

@@ -676,9 +676,14 @@ void stmt_log(struct stmt_rule *r, const char *prefix, uint16_t group, uint32_t 
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix);
 		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, group);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOG_SNAPLEN, snaplen);
+		/* each record at once: nfnetlink_log would hold up to 100 for
+		 * up to a second, and a claim must be granted within the
+		 * guest's DAD (ownership.c); the vif's limiter bounds them */
+		nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_QTHRESHOLD, 1);
 	}
 	expr_add(r, e);
-	text_add(r, "log prefix \"%s\" group %u snaplen %u", prefix, group, snaplen);
+	text_add(r, "log prefix \"%s\" group %u snaplen %u queue-threshold 1", prefix, group,
+		 snaplen);
 }
 
 void stmt_verdict(struct stmt_rule *r, int verdict, const char *chain)

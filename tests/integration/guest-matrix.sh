@@ -64,6 +64,8 @@ took() {
 setup_world() {
 	world_create xenbr0 || exit 1
 	daemon_setup || exit 1
+	# capper (vif14.0) runs into it with a third link-local of its own
+	printf 'owned-addresses-per-vif = 2\n' >>"$VG_CONF"
 	printf '[protect]\naddresses = %s %s %s %s\n' "$GW4" "$GW6" "$GW6D" "$GW_LL" >>"$VG_CONF"
 	[ -z "${VG_GUESTS_EXTRA_CONF:-}" ] || printf '%s\n' "$VG_GUESTS_EXTRA_CONF" >>"$VG_CONF"
 }
@@ -95,6 +97,11 @@ MK1=00:16:3e:00:08:00 MK2=00:16:3e:00:09:00 MV1=00:16:3e:00:0a:00 MV2=00:16:3e:0
 VIP4=192.0.2.50 VIP6=2001:db8:1::50 VMIP4=192.0.2.51 VMIP6=2001:db8:1::51
 # keepalived's router ids: IPv4 VRID, IPv6 VRID+1 (ka_conf); the virtual macs follow
 VRID=81 VRID_VMAC=83 VRID_MALLORY=85
+# stable (addr_gen_mode 2) and random (3): link-locals that are not EUI-64,
+# owned first come, first served, DHCPv6 leases from them; capper: an
+# EUI-64 guest that adds link-locals of its own until the cap (2)
+MSP=00:16:3e:00:0c:00 MRN=00:16:3e:00:0d:00 MCP=00:16:3e:00:0e:00
+SP6D=2001:db8:2::21 RN6D=2001:db8:2::22
 VMAC4=00:00:5e:00:01:53 VMAC6=00:00:5e:00:02:54
 A4=192.0.2.11 B4=192.0.2.12 C4=192.0.2.13 M4=192.0.2.16 V4=192.0.2.17
 C6D=2001:db8:2::13 D6D=2001:db8:2::14
@@ -112,6 +119,8 @@ default_world() {
 	gw_dhcp_host "$MC,$C4,[$C6D]"
 	gw_dhcp_host "$MD,[$D6D]"
 	gw_dhcp_host "$MV,ignore"
+	gw_dhcp_host "$MSP,[$SP6D]"
+	gw_dhcp_host "$MRN,[$RN6D]"
 	gw_start || exit 1
 	guest_add vif1.0 $MA alice $A4 "$A6" || exit 1
 	guest_add vif2.0 $MB bob $B4 "$B6" || exit 1
@@ -124,6 +133,9 @@ default_world() {
 	guest_add vif9.0 $MK2 lb2 192.0.2.32 $VIP4 $VIP6 || exit 1
 	guest_add vif10.0 $MV1 lbv1 192.0.2.33 $VMIP4 $VMIP6 || exit 1
 	guest_add vif11.0 $MV2 lbv2 192.0.2.34 $VMIP4 $VMIP6 || exit 1
+	guest_add vif12.0 $MSP stable 192.0.2.21 $SP6D || exit 1
+	guest_add vif13.0 $MRN random 192.0.2.22 $RN6D || exit 1
+	guest_add vif14.0 $MCP capper 192.0.2.24 || exit 1
 	# What the gateway sees: probes, announcements, renewals (unicast from
 	# the leased address), DAD and MLD from ::, joins, spoofed sources.
 	gw_watch probe_b ether saddr $MB arp saddr ip 0.0.0.0 arp daddr ip $B4
@@ -140,6 +152,10 @@ default_world() {
 	gw_watch steal4 ether saddr $MM ip saddr $A4
 	gw_watch steal6 ether saddr $MM ip6 saddr "$A6"
 	gw_watch vip_m ether saddr $MM arp saddr ip $VIP4
+	gw_watch rs_sp ether saddr $MSP icmpv6 type nd-router-solicit
+	gw_watch rs_rn ether saddr $MRN icmpv6 type nd-router-solicit
+	gw_watch mld_sp ether saddr $MSP ip6 saddr fe80::/64 ip6 daddr ff02::16
+	gw_watch mld_rn ether saddr $MRN ip6 saddr fe80::/64 ip6 daddr ff02::16
 	daemon_start || exit 1
 	took "daemon ready"
 	# Everyone comes up at once; the clients run in parallel.
@@ -156,6 +172,10 @@ default_world() {
 	run_udhcpc vif2.0
 	run_dhcpcd vif3.0
 	run_dhclient vif4.0 -6
+	guest_up vif12.0 addr_gen_mode=2 && guest_up vif13.0 addr_gen_mode=3 &&
+		guest_up vif14.0 || exit 1
+	run_dhclient vif12.0 -6 dhclient6-stable
+	run_dhclient vif13.0 -6 dhclient6-random
 }
 
 # renewed WHO EVENT WATCH: the client's hook saw EVENT (a renewal) and the
@@ -463,11 +483,95 @@ attacks() {
 		test "${KA_RESULT[3]}" = 1
 	attack_check "$st" "keepalived on mallory (not in [shared] vip) taking the shared $VIP4" \
 		attack_vip "$st"
+	attack_check "$st" "random (its own random link-local) claiming the gateway's link-local" \
+		ll_claim "$st" rndgw vif13.0 vif1.0 $GW_LL
+	attack_check "$st" "stable claiming random's owned link-local $RN_LL" \
+		ll_claim "$st" steal-ll vif12.0 $GW "$RN_LL"
+	attack_check "$st" "capper's third link-local of its own (cap 2) reaching the gateway" \
+		attack_cap
 	attack_rogue "$st"
 	attack_check "$st" "rogue dnsmasq on mallory: RA gives alice a 2001:db8:66:: address" \
 		test "${ROGUE_RESULT[0]}" = 1
 	attack_check "$st" "rogue dnsmasq on mallory: DHCPv4 leases victor a 198.51.100.x" \
 		test "${ROGUE_RESULT[1]}" = 1
+}
+
+# shows_owned WHO ADDRS: vifguardctl show WHO lists exactly ADDRS as owned.
+shows_owned() {
+	vgctl show "$1" | grep -qx " *owned: $2"
+}
+
+# Stable-privacy (addr_gen_mode 2) and random (3) link-locals: owned from
+# their DAD, first come, first served; RS, MLD and DHCPv6 from them work.
+case_linklocal() {
+	local g ll
+	for g in "vif12.0 stable $MSP $SP6D mld_sp rs_sp dhclient6-stable" \
+		"vif13.0 random $MRN $RN6D mld_rn rs_rn dhclient6-random"; do
+		set -- $g
+		ll=$(v6_ll "$1")
+		vg_check "$2 link-local: not EUI-64 (${ll:-none})" \
+			test -n "$ll" -a "$ll" != "$(eui64 "$3")"
+		vg_check "$2 link-local: owned from its DAD (journal)" \
+			grep -q "owns $ll now (duplicate address detection" "$VG_DAEMON_LOG"
+		vg_check "$2 link-local: vifguardctl show lists it as owned" shows_owned "$2" "$ll"
+		vg_check "$2 link-local: rdisc6's solicitation reaches the gateway" rdisc_reaches "$1" "$6"
+		vg_check "$2 link-local: MLD reports from it reach the gateway" seen_ge "$5" 1
+		vg_check "$2 link-local: DHCPv6 lease of $4 (dhclient -6)" wait_addr "$1" "$4" 20000
+		vg_check "$2 link-local: the gateway reaches it" pings $GW "$ll%eth0"
+		vg_check "$2 link-local: reaches the gateway's link-local" pings "$1" "$GW_LL%eth0"
+		vg_check "$2 link-local: reaches the gateway from $4" pings "$1" $GW6D -I "$4"
+	done
+	# its own extra link-locals, with DAD, up to the cap
+	for ll in fe80::c1 fe80::c2; do
+		world_exec vif14.0 ip -6 addr add $ll/64 dev eth0
+		vg_check "capper: its own $ll (DAD done)" wait_addr vif14.0 $ll 5000
+		vg_check "capper: reaches the gateway from $ll" pings vif14.0 "$GW_LL%eth0" -I "$ll%eth0"
+	done
+	vg_check "capper: vifguardctl show lists fe80::c1 fe80::c2 as owned" \
+		shows_owned capper "fe80::c1 fe80::c2"
+}
+
+# SIGKILL and a restart of the daemon while random sends from its owned
+# link-local (a ping every 20 ms) and capper spoofs it: no echo lost, no
+# spoof delivered, and the ownership is still random's.
+case_restart() {
+	local ll pid n sent got
+	ll=$(v6_ll vif13.0)
+	gw_watch spoof_ll ether saddr $MCP ip6 saddr "$ll"
+	world_exec vif14.0 ip -6 addr add "$ll/128" dev eth0 nodad
+	guest_bg restart-ping vif13.0 ping -n -i 0.02 -c 200 -W 1 "$GW_LL%eth0"
+	guest_bg restart-spoof vif14.0 ping -n -q -i 0.02 -c 200 -W 1 -I "$ll%eth0" "$GW_LL%eth0"
+	sleep 1
+	n=$(log_count 'Ready: table')
+	daemon_kill9
+	daemon_start || vg_log "restart: not ready"
+	pid=${GUEST_PID[restart-ping]}
+	until_ms 8000 vg_not kill -0 "$pid"
+	until_ms 8000 vg_not kill -0 "${GUEST_PID[restart-spoof]}"
+	sent=$(out vif13.0 restart-ping | awk '/packets transmitted/ { print $1 }')
+	got=$(out vif13.0 restart-ping | awk '/packets transmitted/ { print $4 }')
+	vg_log "restart: $got of $sent echoes answered, spoofs seen at the gateway: $(gw_seen spoof_ll)"
+	vg_check "restart: the daemon started again" test "$(log_count 'Ready: table')" -gt "$n"
+	vg_check "restart: every echo from random's owned $ll answered ($got/$sent)" \
+		test -n "$sent" -a "$sent" = "$got" -a "${sent:-0}" -ge 150
+	vg_check "restart: no spoof from capper with $ll reached the gateway" \
+		test "$(gw_seen spoof_ll)" = 0
+	vg_check "restart: random still owns $ll" shows_owned random "$ll"
+	guest_stop restart-ping
+	guest_stop restart-spoof
+	world_exec vif14.0 ip -6 addr del "$ll/128" dev eth0
+}
+
+# attack_cap: capper's third link-local of its own (DAD done) reaches the
+# gateway.
+attack_cap() {
+	local r
+	world_exec vif14.0 ip -6 addr add fe80::c3/64 dev eth0
+	wait_addr vif14.0 fe80::c3 5000
+	pings vif14.0 "$GW_LL%eth0" -I fe80::c3%eth0
+	r=$?
+	world_exec vif14.0 ip -6 addr del fe80::c3/64 dev eth0
+	return $r
 }
 
 default_world
@@ -480,10 +584,15 @@ want arping && case_arping
 want joins && case_joins
 want optimistic && case_optimistic
 want vrrp && case_vrrp
+want linklocal && case_linklocal
+want restart && case_restart
 took "legitimate cases done"
 vg_check "daemon logged no error" bash -c "! grep -q '^vifguardd\[error\]' '$VG_DAEMON_LOG'"
 if want attacks; then
+	RN_LL=$(v6_ll vif13.0)
 	attacks on
+	vg_check "capper: the cap was logged" \
+		grep -q "capper.*refused: it owns 2 address(es)" "$VG_DAEMON_LOG"
 	took "attacks with enforcement on done"
 	vg_check "enforcement off: daemon stopped, table deleted" enforce_off
 	attacks off

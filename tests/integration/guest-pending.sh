@@ -118,23 +118,6 @@ pcase_llrandom() {
 
 # --- attacks -------------------------------------------------------------------
 
-# ll_claim ST TAG WHO VICTIM ADDR: keepalived on WHO claims link-local ADDR;
-# VICTIM's cache (filled by a ping) then names WHO's mac.
-ll_claim() {
-	local st=$1 tag=$2 who=$3 victim=$4 addr=$5 mac r
-	mac=$(world_exec "$who" cat /sys/class/net/eth0/address)
-	world_exec "$victim" ip neigh flush dev eth0
-	pings "$victim" "$addr%eth0"
-	run_keepalived "$tag-$st" "$who" < <(ka_conf 200 91 "$addr/64")
-	ka_master "$who" "$tag-$st" 1
-	# two bursts of unsolicited NAs, 1 s apart
-	until_ms 2500 neigh_is "$victim" "$addr" "$mac"
-	r=$?
-	guest_stop "$tag-$st"
-	world_exec "$victim" ip neigh flush dev eth0
-	return $r
-}
-
 # send_from WHO ADDR WATCH: WHO sends from ADDR (ip addr add nodad + ping
 # to the gateway's other prefix, as ADDR may be the gateway's own); the
 # gateway counts it.

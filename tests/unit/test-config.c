@@ -37,7 +37,7 @@ static bool policy_equal(const struct policy *a, const struct policy *b)
 	    a->n_protected != b->n_protected ||
 	    a->protect_bridge_addrs != b->protect_bridge_addrs ||
 	    a->log_rate_interval_sec != b->log_rate_interval_sec ||
-	    a->log_rate_burst != b->log_rate_burst)
+	    a->log_rate_burst != b->log_rate_burst || a->owned_max != b->owned_max)
 		return false;
 	for (size_t i = 0; i < a->n_port_patterns; i++)
 		if (strcmp(a->port_patterns[i], b->port_patterns[i]) != 0)
@@ -173,6 +173,13 @@ static void test_defaults(void)
 	/* NULL errs and NULL filename are fine. */
 	CHECK(config_parse_string("[log]\nrate-limit-burst=5\n", NULL, &p, NULL) == 0);
 	CHECK(p.log_rate_burst == 5);
+	CHECK(p.owned_max == POLICY_OWNED_DEFAULT);
+	parse_ok("[vifguard]\nowned-addresses-per-vif=0\n", &p);
+	CHECK(p.owned_max == 0);
+	parse_ok("[vifguard]\nowned-addresses-per-vif=32\n", &p);
+	CHECK(p.owned_max == 32);
+	CHECK(config_parse_string("[vifguard]\nowned-addresses-per-vif=33\n", NULL, &p, NULL) < 0);
+	CHECK(config_parse_string("[vifguard]\nowned-addresses-per-vif=-1\n", NULL, &p, NULL) < 0);
 }
 
 static void test_every_key(void)

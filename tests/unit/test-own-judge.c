@@ -5,6 +5,7 @@
  * claimant's own configured address, mac and ownership not counting as
  * another's.
  */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
 
@@ -164,6 +165,45 @@ int main(void)
 	a = A("2001:db8::1");
 	CHECK(!own_inside(&(struct vif_addr){.family = AF_INET, .prefixlen = 0}, &a));
 	CHECK(!own_inside(&(struct vif_addr){.family = AF_INET, .prefixlen = 33}, &a));
+
+	/* the claimed address from the logged frame */
+	{
+		uint8_t pkt[80] = {0x60, 0, 0, 0, 0, 24, 58, 255};
+		bool dad = true;
+
+		/* a frame from fe80::abcd: its source */
+		pkt[8] = 0xfe;
+		pkt[9] = 0x80;
+		pkt[22] = 0xab;
+		pkt[23] = 0xcd;
+		CHECK(own_claim_address(pkt, 40, 0x86dd, &a, &dad) == 0);
+		CHECK(!dad && a.family == AF_INET6 && a.prefixlen == 128 && a.addr[0] == 0xfe &&
+		      a.addr[15] == 0xcd);
+		CHECK(own_claim_address(pkt, 39, 0x86dd, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 40, 0x0800, &a, &dad) == -EINVAL);
+		pkt[0] = 0x40;
+		CHECK(own_claim_address(pkt, 40, 0x86dd, &a, &dad) == -EINVAL);
+		pkt[0] = 0x60;
+		/* a DAD solicitation (source ::) for fe80::1:2: its target */
+		memset(pkt + 8, 0, 16);
+		pkt[40] = 135;
+		pkt[48] = 0xfe;
+		pkt[49] = 0x80;
+		pkt[61] = 1;
+		pkt[63] = 2;
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == 0);
+		CHECK(dad && a.addr[0] == 0xfe && a.addr[13] == 1 && a.addr[15] == 2);
+		/* cut short, not an NS, an extension header first, a code */
+		CHECK(own_claim_address(pkt, 63, 0x86dd, &a, &dad) == -EINVAL);
+		pkt[40] = 136;
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == -EINVAL);
+		pkt[40] = 135;
+		pkt[6] = 0;
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == -EINVAL);
+		pkt[6] = 58;
+		pkt[41] = 1;
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == -EINVAL);
+	}
 
 	CHECK(strcmp(own_verdict_to_string(OWN_OWNED), "owned by another vif") == 0);
 	CHECK(strcmp(own_verdict_to_string(_OWN_VERDICT_MAX), "?") == 0);
