@@ -40,6 +40,9 @@
 #include "nfwriter.h"
 #include "ownership.h"
 #include "report.h"
+#include "set-catalog.h"
+#include "set-key.h"
+#include "setdump.h"
 #include "status.h"
 #include "vif-table.h"
 #include "xs-sync.h"
@@ -438,6 +441,38 @@ int manager_print_ruleset(struct manager *m)
 	return r;
 }
 
+static int recover_one(const uint8_t *key, uint32_t len, void *data)
+{
+	struct manager *m = data;
+	struct vif_addr a;
+	char port[IFNAMSIZ];
+	uint8_t mac[6];
+
+	if (set_key_v6(key, len, port, mac, &a) < 0)
+		return 0; /* not ours to judge: the full sync replaces it */
+	return ownership_recover(m->own, port, &a);
+}
+
+/* Restart: the link-locals the previous run let guests own are exact
+ * elements of its table's v6 set, still in force (the table outlives us,
+ * even a SIGKILL).  Read them before the first full sync, which keeps
+ * those still owned by right in the same transaction (ownership.h). */
+static void recover_owned(struct manager *m)
+{
+	char set[32];
+	int r = -EINTR;
+
+	set_catalog_name(SET_KIND_V6, 0, set, sizeof(set));
+	for (int i = 0; i < 3 && r == -EINTR; i++) {
+		ownership_recover_done(m->own); /* a dump cut short: from scratch */
+		r = setdump_elems(m->pol.table, set, recover_one, m);
+	}
+	if (r < 0 && r != -ENOENT)
+		log_warning_errno(r,
+				  "Cannot read the addresses guests owned before this start: %m; "
+				  "they are claimed again from the guests' next frames");
+}
+
 int manager_run(struct manager *m)
 {
 	int r;
@@ -476,7 +511,9 @@ int manager_run(struct manager *m)
 	 * away while we were down lose their rules in the same transaction),
 	 * and only then READY=1. */
 	m->full_sync_why = "startup";
+	recover_owned(m);
 	r = reconcile(m);
+	ownership_recover_done(m->own);
 	if (r < 0 || !m->synced) {
 		log_error_errno(r, "Initial sync failed: %m");
 		return 1;

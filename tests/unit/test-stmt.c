@@ -273,13 +273,13 @@ static const struct {
      "0x00000000 0x00000000 0x00000000 ]\n"
      "[ lookup reg 1 set v6-64 ]\n"},
     {"iifname \"vif*\" counter name \"fail-closed\" limit name iifname map @port-limits log prefix "
-     "\"vifguard\" group 7331 snaplen 256 counter name iifname map @port-counters drop",
+     "\"vifguard\" group 7331 snaplen 256 queue-threshold 1 counter name iifname map @port-counters drop",
      "[ meta load iifname => reg 1 ]\n"
      "[ cmp eq reg 1 0x00666976 ]\n"
      "[ objref type 1 name fail-closed ]\n"
      "[ meta load iifname => reg 1 ]\n"
      "[ objref sreg 1 set port-limits ]\n"
-     "[ log prefix vifguard group 7331 snaplen 256 qthreshold 0 ]\n"
+     "[ log prefix vifguard group 7331 snaplen 256 qthreshold 1 ]\n"
      "[ meta load iifname => reg 1 ]\n"
      "[ objref sreg 1 set port-counters ]\n"
      "[ immediate reg 0 drop ]\n"},
