@@ -60,6 +60,10 @@ struct ownership *ownership_free(struct ownership *o)
 {
 	if (!o)
 		return NULL;
+	for (size_t i = 0; i < o->t->n; i++) {
+		free(o->t->entries[i]->own.addrs);
+		memset(&o->t->entries[i]->own, 0, sizeof(o->t->entries[i]->own));
+	}
 	free_owned(&o->owners);
 	strmap_done(&o->owners);
 	free(o->rec);
@@ -179,9 +183,18 @@ static int own_add(struct ownership *o, struct vif_entry *e, const struct vif_ad
 	void **slot;
 	int added;
 
-	if (!ow || e->own.n >= POLICY_OWNED_MAX) {
-		free(ow);
+	if (!ow)
 		return -ENOMEM;
+	if (e->own.n == e->own.n_alloc) {
+		size_t n = e->own.n_alloc ? e->own.n_alloc * 2 : 2;
+		struct vif_addr *a2 = realloc(e->own.addrs, n * sizeof(*a2));
+
+		if (!a2) {
+			free(ow);
+			return -ENOMEM;
+		}
+		e->own.addrs = a2;
+		e->own.n_alloc = n;
 	}
 	vif_addr_to_string(a, ow->key, sizeof(ow->key));
 	ow->e = e;
@@ -393,6 +406,9 @@ void ownership_forget(struct ownership *o, struct vif_entry *e)
 {
 	while (o && e->own.n)
 		own_del(o, e, e->own.n - 1);
+	free(e->own.addrs);
+	e->own.addrs = NULL;
+	e->own.n_alloc = 0;
 }
 
 /* ---- restarts ---- */

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "policy.h"
 #include "report.h"
 #include "status-file.h"
 #include "status.h"

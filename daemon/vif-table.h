@@ -18,7 +18,6 @@
 #include <stdint.h>
 
 #include "addr-index.h"
-#include "policy.h"
 #include "port-judge.h"
 #include "strmap.h"
 #include "vif-box.h"
@@ -102,8 +101,8 @@ struct vif_entry {
 	/* ownership.c: the link-local addresses it configured itself and owns
 	 * (first come, first served), in the order it claimed them */
 	struct {
-		struct vif_addr addrs[POLICY_OWNED_MAX];
-		size_t n;
+		struct vif_addr *addrs; /* allocated on its first claim */
+		size_t n, n_alloc;
 		bool cap_reported; /* the journal was told it hit the cap */
 		/* the last refusal logged: the same one is logged once a minute */
 		struct vif_addr refused;
