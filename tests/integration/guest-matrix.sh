@@ -338,6 +338,18 @@ arp_poison() {
 	return $r
 }
 
+# ka_poisoned: record in KA_RESULT which of keepalived's four claims
+# (attack_keepalived) the victims' caches show now; true once all four did.
+ka_poisoned() {
+	local -a who=(vif1.0 vif1.0 vif1.0 $GW) addr=($GW4 $GW6 $GW_LL "$ALL")
+	local k
+	for k in 0 1 2 3; do
+		[ "${KA_RESULT[$k]}" = 1 ] || ! neigh_is "${who[$k]}" "${addr[$k]}" $MM ||
+			KA_RESULT[k]=1
+	done
+	[ "${KA_RESULT[*]}" = "1 1 1 1" ]
+}
+
 # keepalived on mallory, master at once, claiming the gateway's IPv4,
 # IPv6 and link-local addresses and alice's link-local: its gratuitous ARPs
 # and unsolicited NAs re-point alice's and the gateway's caches.  Sets
@@ -352,18 +364,13 @@ attack_keepalived() {
 	pings $GW "$ALL%eth0"
 	run_keepalived "ka-$st" vif6.0 < <(ka_conf 200 71 $GW4/24 $GW_LL/64 $GW6/64 "$ALL/64")
 	ka_master vif6.0 "ka-$st" 2 || vg_log "keepalived: not master in 8 s"
-	# its first burst at once, the second after vrrp_garp_master_delay
-	until_ms 2500 neigh_is vif1.0 $GW4 $MM
-	sleep 0.5
-	KA_RESULT=()
-	neigh_is vif1.0 $GW4 $MM
-	KA_RESULT+=($((!$?)))
-	neigh_is vif1.0 $GW6 $MM
-	KA_RESULT+=($((!$?)))
-	neigh_is vif1.0 $GW_LL $MM
-	KA_RESULT+=($((!$?)))
-	neigh_is $GW "$ALL" $MM
-	KA_RESULT+=($((!$?)))
+	# Its first burst goes at once, the second after vrrp_garp_master_delay
+	# (1 s), one per instance.  A claim worked if the victim's cache named
+	# mallory's mac at any moment: the owner's own traffic (a DAD defence,
+	# a reply) may set it back, so one look after a fixed wait could miss
+	# a poisoning that happened.  Look every 50 ms for 3 s.
+	KA_RESULT=(0 0 0 0)
+	until_ms 3000 ka_poisoned
 	guest_stop "ka-$st"
 	world_exec vif1.0 ip neigh flush dev eth0
 	world_exec $GW ip neigh flush dev eth0

@@ -118,7 +118,13 @@ check "table bridge $table exists" nft list table bridge "$table"
 
 # ---- guests
 declare -A domid
-seq_no=0
+# The command sequence number lives in a file: guest_run also runs inside
+# command substitutions (subshells), and a counter in a shell variable would
+# then hand the next call a number the guest has already answered, so that
+# call would take the old answer as its own and move on before the guest
+# read the command (the next write could then overwrite it unseen).
+seq_file=/tmp/vg-guest-seq
+echo 0 >"$seq_file"
 
 # guest_cfg NAME VIF...: a domain config as an operator writes it.
 guest_cfg() {
@@ -177,8 +183,10 @@ guest_create() {
 # guest_run NAME CMD: run CMD in the guest (busybox sh with guest-lib.sh),
 # print its output; returns its exit code (99: no answer in 60 s).
 guest_run() {
-	local id=${domid[$1]} cmd=$2 out end=$((SECONDS + 60))
+	local id=${domid[$1]} cmd=$2 out end=$((SECONDS + 60)) seq_no
+	read -r seq_no <"$seq_file"
 	seq_no=$((seq_no + 1))
+	echo "$seq_no" >"$seq_file"
 	xenstore-write -R "/local/domain/$id/data/vg-cmd" "$seq_no $cmd" || return 98
 	while [ "$SECONDS" -lt "$end" ]; do
 		out=$(xenstore-read -R "/local/domain/$id/data/vg-out" 2>/dev/null)
