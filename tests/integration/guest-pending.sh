@@ -2,9 +2,10 @@
 # shellcheck shell=bash
 #
 # The guest matrix's pending cases: what issue 14 asks for and vifguard does
-# not do yet (ownership of self-configured addresses, first come, first
-# served; protected addresses subtracted from a prefix).  Fragmented ICMPv6
-# (ping -6 -s 3000) and keepalived pairs sharing an address ([shared]) pass
+# not do yet (a /64 shared by several guests, each owning the addresses it
+# configures in it, first come, first served).  Fragmented ICMPv6, keepalived
+# pairs sharing an address ([shared]) and link-locals owned first come,
+# first served (stable-privacy, random, the cap, claiming another's) pass
 # now and are in the default cases; ip= values covering fe80::/10 are
 # refused now.  Sourced
 # by guest-matrix.sh when VG_GUESTS_PENDING=1, in a world of its own: every
