@@ -240,9 +240,13 @@ bool host_is_host_interface(struct host *h, const char *name)
 		if (stat(vlan, &st) == 0)
 			return true;
 	}
-	/* a device behind a bus: a NIC, unless it is netback's (driver "vif") */
+	/* a device behind a bus: a NIC, unless it is netback's (driver "vif").
+	 * Asked again when the links say no: a vif being destroyed loses its
+	 * links one by one, and a link read a moment after it was seen may be
+	 * gone (a save, destroy or migration: seen once in the real-Xen world
+	 * as "vif1.0 is a host interface" while xl save tore it down). */
 	if (sys_has(name, "device") && !sys_device_is_netback(name))
-		return true;
+		return sys_has(name, "device") && !sys_device_is_netback(name);
 	addrs_fresh(h);
 	for (size_t k = 0; k < h->n_addrs; k++)
 		if (!h->addrs[k].link_local && strcmp(h->addrs[k].ifname, name) == 0)

@@ -215,12 +215,45 @@ static void own_del(struct ownership *o, struct vif_entry *e, size_t k)
 	void **slot = strmap_get(&o->owners, vif_addr_to_string(&e->own.addrs[k], key, sizeof(key)));
 
 	if (slot && ((struct owned *)*slot)->e == e) {
-		free(*slot);
+		struct owned *ow = *slot;
+
+		/* the map borrows ow->key: out of the map first */
 		strmap_del(&o->owners, key);
+		free(ow);
 	}
 	memmove(&e->own.addrs[k], &e->own.addrs[k + 1], (e->own.n - k - 1) * sizeof(e->own.addrs[0]));
 	e->own.n--;
 	e->own.cap_reported = e->own.cap_reported && e->own.n >= o->pol->owned_max;
+}
+
+/* Are e and other the two halves of a local live migration (the same mac,
+ * domain names equal but for --incoming or --migratedaway)? */
+static bool migration_partner(const struct vif_entry *e, const struct vif_entry *other)
+{
+	const struct resolve_in a = {.vif = vif_entry_wanted(e), .domain_name = e->xs.domain_name};
+	const struct resolve_in b = {.vif = other ? vif_entry_wanted(other) : NULL,
+				     .domain_name = other ? other->xs.domain_name : NULL};
+
+	return a.vif && b.vif && a.vif->domid != b.vif->domid && !resolve_vifs_conflict(&a, &b);
+}
+
+/* a's owner gives it up (logged), and is decided again. */
+static void own_give_up(struct ownership *o, const struct vif_addr *a, const char *why)
+{
+	char name[IFNAMSIZ + 8], s[VIF_ADDR_STRLEN];
+	void **slot = strmap_get(&o->owners, vif_addr_to_string(a, s, sizeof(s)));
+	struct vif_entry *e = slot ? ((struct owned *)*slot)->e : NULL;
+	struct log_vif lv;
+
+	for (size_t k = 0; e && k < e->own.n; k++) {
+		if (memcmp(&e->own.addrs[k], a, sizeof(*a)) != 0)
+			continue;
+		report_identity(e, NULL, &lv, name, sizeof(name));
+		log_vif(LOG_NOTICE, &lv, MSGID_OWNED, s, "owns %s no longer: %s", s, why);
+		own_del(o, e, k);
+		vif_table_changed(o->t, e);
+		return;
+	}
 }
 
 static void log_refused(struct vif_entry *e, const struct vif_addr *a,
@@ -291,6 +324,12 @@ void ownership_claim(struct ownership *o, const char *port, const struct vif_add
 	if (r == OWN_OUTSIDE || r == OWN_NOT_SINGLE) {
 		/* its configured or EUI-64 address: no claim to make */
 		return;
+	}
+	if (r == OWN_OWNED && migration_partner(e, other)) {
+		/* a local live migration: the incoming domain takes it over */
+		r = e->own.n < o->pol->owned_max ? OWN_GRANT : OWN_CAP;
+		if (r == OWN_GRANT)
+			own_give_up(o, a, "its domain migrated");
 	}
 	if (r != OWN_GRANT) {
 		log_refused(e, a, how, r, other);

@@ -503,8 +503,12 @@ attacks() {
 		test "${ROGUE_RESULT[1]}" = 1
 }
 
-# shows_owned WHO ADDRS: vifguardctl show WHO lists exactly ADDRS as owned.
+# shows_owned WHO ADDRS: vifguardctl show WHO lists exactly ADDRS as owned
+# (within 3 s: the daemon rewrites its status file shortly after a change).
 shows_owned() {
+	until_ms 3000 owned_line "$1" "$2"
+}
+owned_line() {
 	vgctl show "$1" | grep -qx " *owned: $2"
 }
 
@@ -569,6 +573,35 @@ case_restart() {
 	world_exec vif14.0 ip -6 addr del "$ll/128" dev eth0
 }
 
+# A local live migration of random: the old domain is paused (its bridge
+# port down), the toolstack names the incoming domain random--incoming and
+# gives its vif the same mac; the incoming vif's first frame from random's
+# owned link-local takes the ownership over.  Then the incoming domain goes
+# and random resumes: its DAD when its link comes back claims it back.  Any
+# other guest is refused (case_restart, attacks).
+case_migrate() {
+	local ll
+	ll=$(v6_ll vif13.0)
+	world_host ip link set vif13.0 down
+	guest_add vif15.0 $MRN random--incoming 192.0.2.22 $RN6D || return
+	vg_check "migration: the incoming vif is enforced" vg_wait_for 5000 has_vif vif15.0
+	guest_up vif15.0 addr_gen_mode=1
+	world_exec vif15.0 ip -6 addr add "$ll/64" dev eth0 nodad
+	vg_check "migration: the incoming domain reaches the gateway from $ll" \
+		pings vif15.0 "$GW_LL%eth0" -I "$ll%eth0"
+	vg_check "migration: random--incoming owns $ll" shows_owned random--incoming "$ll"
+	vg_check "migration: random gave it up (journal)" \
+		grep -q "random, dom 13): owns $ll no longer: its domain migrated" "$VG_DAEMON_LOG"
+	world_host ip link set vif15.0 down
+	world_host ip link set vif13.0 up
+	vg_check "migration back: random reaches the gateway from $ll" \
+		until_ms 5000 pings vif13.0 "$GW_LL%eth0" -I "$ll%eth0"
+	vg_check "migration back: random owns $ll" shows_owned random "$ll"
+	xs_rm /local/domain/0/backend/vif/15
+	vg_check "migration done: the incoming vif's rules are gone" \
+		vg_wait_for 5000 vg_not has_vif vif15.0
+}
+
 # attack_cap: capper's third link-local of its own (DAD done) reaches the
 # gateway.
 attack_cap() {
@@ -593,6 +626,7 @@ want optimistic && case_optimistic
 want vrrp && case_vrrp
 want linklocal && case_linklocal
 want restart && case_restart
+want migrate && case_migrate
 took "legitimate cases done"
 vg_check "daemon logged no error" bash -c "! grep -q '^vifguardd\[error\]' '$VG_DAEMON_LOG'"
 if want attacks; then
