@@ -23,6 +23,7 @@
 #include <libnftnl/object.h>
 
 #include "metrics-text.h"
+#include "nldump.h"
 #include "status-file.h"
 #include "strmap.h"
 
@@ -122,9 +123,8 @@ static int counters_load(struct status *st)
 	static char buf[1 << 16] __attribute__((aligned(8)));
 	struct counters c = {.st = st};
 	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
-	uint32_t seq = (uint32_t)time(NULL), portid;
+	uint32_t seq = (uint32_t)time(NULL);
 	int r;
 
 	if (!o)
@@ -136,30 +136,10 @@ static int counters_load(struct status *st)
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
 
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, obj_cb, &c);
-	} while (r > 0);
-	r = r < 0 ? -errno : 0;
+	r = nldump_run(NETLINK_NETFILTER, nlh, buf, sizeof(buf), obj_cb, &c);
 	/* an empty dump of a table that exists still has our fail-closed counter */
 	if (r == 0 && !c.seen_table)
 		r = -ENOENT;
-out:
-	mnl_socket_close(nl);
 	return r;
 }
 

@@ -13,6 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/set.h>
 
+#include "nldump.h"
 #include "setdump.h"
 
 struct dump {
@@ -63,9 +64,8 @@ int setdump_elems(const char *table, const char *set,
 	/* two names and headers; zeroed: libmnl leaves attribute padding as it was */
 	char req[2 * NFT_NAME_MAXLEN + 64] = {0};
 	struct dump d = {.cb = cb, .data = data};
-	uint32_t seq = (uint32_t)time(NULL), portid;
+	uint32_t seq = (uint32_t)time(NULL);
 	struct nftnl_set *s;
-	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	int r;
 
@@ -81,28 +81,7 @@ int setdump_elems(const char *table, const char *set,
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return -errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		/* an error message (ENOENT), or NLM_F_DUMP_INTR as EINTR */
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, msg_cb, &d);
-	} while (r > 0);
-	if (r < 0)
-		r = d.r < 0 ? d.r : -errno;
-out:
-	mnl_socket_close(nl);
-	return r;
+	r = nldump_run(NETLINK_NETFILTER, nlh, buf, sizeof(buf), msg_cb, &d);
+	/* a callback's own error first: mnl_cb_run() knows only that it failed */
+	return d.r < 0 ? d.r : r;
 }

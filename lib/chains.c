@@ -475,6 +475,21 @@ static int guest_frag6_rules(struct plan *p)
 	return rule_verdict(p, ch, NFT_GOTO, CH_DROP);
 }
 
+/* A DAD solicitation: an NS to a solicited-node group (ff02::1:ff00:0/104)
+ * with no options, or exactly one RFC 7527 nonce option; a source
+ * link-layer option is forbidden from ::. */
+static void dad_ns_match(struct stmt_rule *r, bool with_nonce)
+{
+	static const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+	static const uint8_t nonce[2] = {PROTO_ND_OPT_NONCE, 1};
+
+	stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
+	stmt_ip6_addr(r, true, snm, 104);
+	stmt_ip6_icmp_len(r, with_nonce ? PROTO_ND_MSG_LEN + PROTO_ND_OPT_UNIT : PROTO_ND_MSG_LEN);
+	if (with_nonce)
+		stmt_th_bytes(r, PROTO_ND_MSG_LEN, nonce, 2);
+}
+
 /* Unspecified source: DAD neighbor solicitations for one of the vif's
  * addresses, and MLD reports; nothing else.  NS and NA: ND messages must
  * come right after the fixed header (ip6 nexthdr ipv6-icmp), so the lengths
@@ -482,9 +497,6 @@ static int guest_frag6_rules(struct plan *p)
 static int guest_nd_rules(const struct policy *pol, struct plan *p)
 {
 	static const enum stmt_field fi[] = {STMT_FIELD_IIFNAME};
-	/* the solicited-node groups, ff02::1:ff00:0/104 */
-	static const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
-	static const uint8_t nonce[2] = {PROTO_ND_OPT_NONCE, 1};
 	static const uint8_t mld[] = {PROTO_ICMPV6_MLD_REPORT, PROTO_ICMPV6_MLD2_REPORT};
 	static const enum stmt_field fo[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ND_OPT_LLA};
 	/* one option of one unit right after the message */
@@ -509,11 +521,7 @@ static int guest_nd_rules(const struct policy *pol, struct plan *p)
 
 		set_catalog_name(SET_KIND_LIMITS, 0, limits, sizeof(limits));
 		RULE(p, "guest-dad", {
-			stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
-			stmt_ip6_addr(r, true, snm, 104);
-			stmt_ip6_icmp_len(r, with_nonce ? len1 : PROTO_ND_MSG_LEN);
-			if (with_nonce)
-				stmt_th_bytes(r, PROTO_ND_MSG_LEN, nonce, 2);
+			dad_ns_match(r, with_nonce);
 			stmt_lookup(r, fi, 1, NULL, false, set);
 			stmt_th_bytes(r, 8, ll_prefix, 8);
 			stmt_objref_map(r, NFT_OBJECT_LIMIT, limits);
@@ -522,13 +530,7 @@ static int guest_nd_rules(const struct policy *pol, struct plan *p)
 	}
 	for (int with_nonce = 0; with_nonce <= 1; with_nonce++)
 		RULE(p, "guest-dad", {
-			stmt_icmpv6_type(r, PROTO_ICMPV6_NEIGHBOR_SOLICIT);
-			stmt_ip6_addr(r, true, snm, 104);
-			/* no options, or exactly one RFC 7527 nonce option; a
-			 * source link-layer option is forbidden from :: */
-			stmt_ip6_icmp_len(r, with_nonce ? len1 : PROTO_ND_MSG_LEN);
-			if (with_nonce)
-				stmt_th_bytes(r, PROTO_ND_MSG_LEN, nonce, 2);
+			dad_ns_match(r, with_nonce);
 			stmt_verdict(r, NFT_GOTO, "guest-nd");
 		});
 	for (size_t i = 0; i < 2; i++)
@@ -563,6 +565,26 @@ static int guest_nd_rules(const struct policy *pol, struct plan *p)
 	return ret ?: rule_verdict(p, "guest-nd", NF_ACCEPT, NULL);
 }
 
+/* A rate-limited copy of the frame to the daemon with that log prefix
+ * (when there is a log group), the vif's counter, the drop. */
+static int log_count_drop(const struct policy *pol, struct plan *p, const char *chain,
+			  const char *prefix)
+{
+	char set[32];
+	int ret;
+
+	if (pol->log_group >= 0) {
+		set_catalog_name(SET_KIND_LIMITS, 0, set, sizeof(set));
+		RULE(p, chain, {
+			stmt_objref_map(r, NFT_OBJECT_LIMIT, set);
+			stmt_log(r, prefix, (uint16_t)pol->log_group, 256);
+		});
+	}
+	set_catalog_name(SET_KIND_COUNTERS, 0, set, sizeof(set));
+	RULE(p, chain, { stmt_objref_map(r, NFT_OBJECT_COUNTER, set); });
+	return rule_verdict(p, chain, NF_DROP, NULL);
+}
+
 /*
  * Every drop of a guest frame ends here: a rate-limited copy of the frame
  * to the daemon (nfnetlink_log; the vif is its input port), for the
@@ -572,19 +594,7 @@ static int guest_nd_rules(const struct policy *pol, struct plan *p)
  */
 static int guest_drop_rules(const struct policy *pol, struct plan *p)
 {
-	char set[32];
-	int ret;
-
-	if (pol->log_group >= 0) {
-		set_catalog_name(SET_KIND_LIMITS, 0, set, sizeof(set));
-		RULE(p, CH_DROP, {
-			stmt_objref_map(r, NFT_OBJECT_LIMIT, set);
-			stmt_log(r, "vifguard", (uint16_t)pol->log_group, 256);
-		});
-	}
-	set_catalog_name(SET_KIND_COUNTERS, 0, set, sizeof(set));
-	RULE(p, CH_DROP, { stmt_objref_map(r, NFT_OBJECT_COUNTER, set); });
-	return rule_verdict(p, CH_DROP, NF_DROP, NULL);
+	return log_count_drop(pol, p, CH_DROP, "vifguard");
 }
 
 /*
@@ -596,19 +606,7 @@ static int guest_drop_rules(const struct policy *pol, struct plan *p)
  */
 static int own_claim_rules(const struct policy *pol, struct plan *p)
 {
-	char set[32];
-	int ret;
-
-	if (pol->log_group >= 0) {
-		set_catalog_name(SET_KIND_LIMITS, 0, set, sizeof(set));
-		RULE(p, CH_OWN, {
-			stmt_objref_map(r, NFT_OBJECT_LIMIT, set);
-			stmt_log(r, CHAINS_OWN_PREFIX, (uint16_t)pol->log_group, 256);
-		});
-	}
-	set_catalog_name(SET_KIND_COUNTERS, 0, set, sizeof(set));
-	RULE(p, CH_OWN, { stmt_objref_map(r, NFT_OBJECT_COUNTER, set); });
-	return rule_verdict(p, CH_OWN, NF_DROP, NULL);
+	return log_count_drop(pol, p, CH_OWN, CHAINS_OWN_PREFIX);
 }
 
 static const char *const fixed_chains[] = {

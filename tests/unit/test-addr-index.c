@@ -9,21 +9,7 @@
 
 #include "addr-index.h"
 #include "check.h"
-
-static struct vif_addr A(const char *s)
-{
-	struct vif_addr a = { 0 };
-	char buf[64], *slash;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = 0;
-	a.family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	inet_pton(a.family, buf, a.addr);
-	a.prefixlen = slash ? (uint8_t)atoi(slash) : (a.family == AF_INET ? 32 : 128);
-	return a;
-}
+#include "test-addr.h"
 
 static const struct addr_holder *skip;
 

@@ -11,20 +11,7 @@
 
 #include "check.h"
 #include "own-judge.h"
-
-static struct vif_addr A(const char *s) {
-	struct vif_addr a = {0};
-	char buf[64], *slash;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = 0;
-	a.family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	inet_pton(a.family, buf, a.addr);
-	a.prefixlen = slash ? (uint8_t)atoi(slash) : (a.family == AF_INET ? 32 : 128);
-	return a;
-}
+#include "test-addr.h"
 
 /* A tiny world: two vifs, "me" and "them". */
 static const char me[] = "me",
