@@ -43,14 +43,6 @@ static const struct vif_entry *owner_of(const struct vif_table *t, const struct 
 	return NULL;
 }
 
-static bool is_protected(const struct vif_addr *prot, size_t n_prot, const struct vif_addr *a)
-{
-	for (size_t i = 0; i < n_prot; i++)
-		if (resolve_addrs_overlap(&prot[i], a))
-			return true;
-	return false;
-}
-
 static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 {
 	struct attribution *at = userdata;
@@ -123,7 +115,7 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 			snprintf(who, sizeof(who), ", owned by %s (%s, dom %u)",
 				 vif_entry_rules(o)->name,
 				 o->xs.domain_name[0] ? o->xs.domain_name : "?", o->domid);
-		else if (is_protected(prot, n_prot, &ex.claim))
+		else if (resolve_addrs_overlap_any(prot, n_prot, &ex.claim))
 			snprintf(who, sizeof(who), ", a protected address");
 	}
 	report_identity(e, NULL, &lv, name, sizeof(name));

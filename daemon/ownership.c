@@ -106,10 +106,7 @@ static bool w_protected(const struct vif_addr *a, void *data)
 {
 	const struct world_data *w = data;
 
-	for (size_t i = 0; i < w->n_prot; i++)
-		if (resolve_addrs_overlap(&w->prot[i], a))
-			return true;
-	return false;
+	return resolve_addrs_overlap_any(w->prot, w->n_prot, a);
 }
 
 /* A pass over every vif: claims are rate limited by the kernel (the vif's
@@ -212,7 +209,8 @@ static int own_add(struct ownership *o, struct vif_entry *e, const struct vif_ad
 static void own_del(struct ownership *o, struct vif_entry *e, size_t k)
 {
 	char key[VIF_ADDR_STRLEN];
-	void **slot = strmap_get(&o->owners, vif_addr_to_string(&e->own.addrs[k], key, sizeof(key)));
+	void **slot =
+	    strmap_get(&o->owners, vif_addr_to_string(&e->own.addrs[k], key, sizeof(key)));
 
 	if (slot && ((struct owned *)*slot)->e == e) {
 		struct owned *ow = *slot;
@@ -221,7 +219,8 @@ static void own_del(struct ownership *o, struct vif_entry *e, size_t k)
 		strmap_del(&o->owners, key);
 		free(ow);
 	}
-	memmove(&e->own.addrs[k], &e->own.addrs[k + 1], (e->own.n - k - 1) * sizeof(e->own.addrs[0]));
+	memmove(&e->own.addrs[k], &e->own.addrs[k + 1],
+		(e->own.n - k - 1) * sizeof(e->own.addrs[0]));
 	e->own.n--;
 	e->own.cap_reported = e->own.cap_reported && e->own.n >= o->pol->owned_max;
 }
@@ -256,8 +255,8 @@ static void own_give_up(struct ownership *o, const struct vif_addr *a, const cha
 	}
 }
 
-static void log_refused(struct vif_entry *e, const struct vif_addr *a,
-			const char *how, enum own_verdict r, const struct vif_entry *other)
+static void log_refused(struct vif_entry *e, const struct vif_addr *a, const char *how,
+			enum own_verdict r, const struct vif_entry *other)
 {
 	char name[IFNAMSIZ + 8], s[VIF_ADDR_STRLEN], who[160] = "";
 	struct log_vif lv;
@@ -288,14 +287,6 @@ static void log_refused(struct vif_entry *e, const struct vif_addr *a,
 			how, own_verdict_to_string(r), who);
 }
 
-static bool in_list(const struct vif_addr *list, size_t n, const struct vif_addr *a)
-{
-	for (size_t i = 0; i < n; i++)
-		if (resolve_addrs_overlap(&list[i], a))
-			return true;
-	return false;
-}
-
 static bool is_own_eui64(const struct vif *v, const struct vif_addr *a)
 {
 	uint8_t ll[16];
@@ -316,13 +307,14 @@ void ownership_claim(struct ownership *o, const char *port, const struct vif_add
 
 	if (!v)
 		return; /* gone, or fail-closed: nothing of it is enforced */
-	if (is_own_eui64(v, a) || in_list(v->addrs, v->n_addrs, a))
+	if (is_own_eui64(v, a) || resolve_addrs_overlap_any(v->addrs, v->n_addrs, a))
 		return; /* its own already: the DAD of its EUI-64 link-local */
 	r = judge(o, e, v, a, prot, n_prot, &other);
 	if (r == OWN_ALREADY)
 		return; /* the kernel has not been told yet: a second frame */
 	if (r == OWN_OUTSIDE || r == OWN_NOT_SINGLE) {
-		/* its configured or EUI-64 address: no claim to make */
+		/* outside its claim space: the kernel logs no such claim
+		 * unless the configuration changed meanwhile */
 		return;
 	}
 	if (r == OWN_OWNED && migration_partner(e, other)) {
@@ -350,10 +342,10 @@ void ownership_claim(struct ownership *o, const char *port, const struct vif_add
 /* ---- deciding ---- */
 
 /* Why e may own a no longer (NULL: it may). */
-static const char *lost_why(struct ownership *o, struct vif_entry *e, const struct vif *v,
-			    const struct vif_addr *a, const struct vif_addr *prot, size_t n_prot,
-			    bool (*taken)(const struct vif_addr *, const struct vif_entry *, void *),
-			    void *data)
+static const char *
+lost_why(struct ownership *o, struct vif_entry *e, const struct vif *v, const struct vif_addr *a,
+	 const struct vif_addr *prot, size_t n_prot,
+	 bool (*taken)(const struct vif_addr *, const struct vif_entry *, void *), void *data)
 {
 	struct world_data wd = {.o = o};
 	const struct vif_entry *m;
@@ -361,9 +353,9 @@ static const char *lost_why(struct ownership *o, struct vif_entry *e, const stru
 
 	if (!ownership_may_claim(o, v, a))
 		return "it may claim link-local addresses no longer";
-	if (in_list(prot, n_prot, a))
+	if (resolve_addrs_overlap_any(prot, n_prot, a))
 		return "the address is protected now";
-	if (in_list(v->addrs, v->n_addrs, a))
+	if (resolve_addrs_overlap_any(v->addrs, v->n_addrs, a))
 		return NULL; /* configured now: still its, see below */
 	if (taken && taken(a, e, data))
 		return "another vif's ip= lists it now";
@@ -380,10 +372,12 @@ static void take_recovered(struct ownership *o, struct vif_entry *e, const struc
 		const struct vif_entry *other;
 		enum own_verdict r;
 
-		if (rc->taken || (strcmp(rc->port, v->name) != 0 && strcmp(rc->port, v->emu_name) != 0))
+		if (rc->taken ||
+		    (strcmp(rc->port, v->name) != 0 && strcmp(rc->port, v->emu_name) != 0))
 			continue;
 		rc->taken = true;
-		if (in_list(v->addrs, v->n_addrs, &rc->a) || is_own_eui64(v, &rc->a))
+		if (resolve_addrs_overlap_any(v->addrs, v->n_addrs, &rc->a) ||
+		    is_own_eui64(v, &rc->a))
 			continue;
 		r = judge(o, e, v, &rc->a, prot, n_prot, &other);
 		if (r == OWN_GRANT) {
@@ -411,7 +405,7 @@ void ownership_merge(struct ownership *o, struct vif_entry *e, struct vif *v,
 		char name[IFNAMSIZ + 8], s[VIF_ADDR_STRLEN];
 		struct log_vif lv;
 
-		if (!why && !in_list(v->addrs, v->n_addrs, a))
+		if (!why && !resolve_addrs_overlap_any(v->addrs, v->n_addrs, a))
 			continue;
 		vif_addr_to_string(a, s, sizeof(s));
 		report_identity(e, NULL, &lv, name, sizeof(name));

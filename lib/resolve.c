@@ -154,6 +154,14 @@ bool resolve_addrs_overlap(const struct vif_addr *a, const struct vif_addr *b)
 	return rem == 0 || ((a->addr[full] ^ b->addr[full]) & (uint8_t)(0xff00 >> rem)) == 0;
 }
 
+bool resolve_addrs_overlap_any(const struct vif_addr *list, size_t n, const struct vif_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (resolve_addrs_overlap(&list[i], a))
+			return true;
+	return false;
+}
+
 static const char *const migration_suffixes[] = {"--incoming", "--migratedaway"};
 
 size_t resolve_base_name_len(const char *name)

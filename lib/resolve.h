@@ -119,6 +119,9 @@ bool resolve_domain_is_member(const struct policy_shared *sh, const char *domain
  */
 bool resolve_addrs_overlap(const struct vif_addr *a, const struct vif_addr *b);
 
+/* Does any of list[0..n-1] overlap a? */
+bool resolve_addrs_overlap_any(const struct vif_addr *list, size_t n, const struct vif_addr *a);
+
 /*
  * Length of name without one trailing "--incoming" or "--migratedaway", the
  * names xl gives the two halves of a local live migration:
