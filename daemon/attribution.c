@@ -19,7 +19,7 @@ struct attribution {
 	sd_event *ev;
 	sd_event_source *source;
 	struct nflog *nflog;
-	const struct policy *pol; /* the manager's: replaced in place on reload */
+	const struct policy *pol;    /* the manager's: replaced in place on reload */
 	const struct decide *decide; /* the protected addresses in the kernel */
 	struct vif_table *t;
 	struct ownership *own; /* claims go there */
@@ -70,17 +70,15 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 		return;
 	if (strcmp(pkt->prefix, CHAINS_OWN_PREFIX) == 0) {
 		struct vif_addr a;
-		bool dad;
+		enum own_how how;
 
 		/* a claim (own-judge.h): judged at once, never rate limited
 		 * here (the kernel's limiter bounds them per vif) */
-		if (own_claim_address(pkt->payload, pkt->payload_len, pkt->hw_protocol, &a, &dad) <
+		if (own_claim_address(pkt->payload, pkt->payload_len, pkt->hw_protocol, &a, &how) <
 		    0)
 			return;
 		prot = decide_protected(at->decide, &n_prot);
-		ownership_claim(at->own, port, &a,
-				dad ? "duplicate address detection" : "a frame from it", prot,
-				n_prot);
+		ownership_claim(at->own, port, &a, own_how_to_string(how), prot, n_prot);
 		return;
 	}
 	e = vif_table_by_port(at->t, port);
@@ -106,9 +104,8 @@ static void on_drop(const struct nfmsg_nflog *pkt, void *userdata)
 	if (ex.has_claim) {
 		/* a protected address inside another vif's prefix is still no
 		 * one's but the host's */
-		const struct vif_entry *o = ex.reason == EXPLAIN_REASON_PROTECTED
-						? NULL
-						: owner_of(at->t, e, &ex.claim);
+		const struct vif_entry *o =
+		    ex.reason == EXPLAIN_REASON_PROTECTED ? NULL : owner_of(at->t, e, &ex.claim);
 
 		vif_addr_to_string(&ex.claim, claim, sizeof(claim));
 		if (o)

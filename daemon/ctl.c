@@ -39,6 +39,7 @@
 #define F_ALLOWED STATUS_ALLOWED
 #define F_WITHHELD STATUS_WITHHELD
 #define F_OWNED STATUS_OWNED
+#define F_SHARED STATUS_SHARED
 #define F_ERROR STATUS_ERROR
 
 /* A vif line of the status file and its drop counter. */
@@ -224,6 +225,8 @@ static void print_json(const struct status *st, bool running, bool enforcing, co
 		json_list(r->f[F_ALLOWED], ' ');
 		printf(",\"owned\":");
 		json_list(r->f[F_OWNED], ' ');
+		printf(",\"shared\":");
+		json_list(r->f[F_SHARED], ' ');
 		printf(",\"withheld\":");
 		json_list(r->f[F_WITHHELD], ';');
 		printf(",\"error\":");
@@ -268,6 +271,8 @@ static void print_text(const struct status *st, bool running, bool enforcing, co
 		       r->f[F_DOMAIN][0] ? r->f[F_DOMAIN] : "-", r->f[F_DOMID], r->f[F_DEVID],
 		       ports, r->f[F_MAC][0] ? r->f[F_MAC] : "-", r->f[F_STATE], dropped,
 		       r->f[F_ALLOWED][0] ? r->f[F_ALLOWED] : "-");
+		if (r->f[F_SHARED][0])
+			printf("%10s shared: %s\n", "", r->f[F_SHARED]);
 		if (r->f[F_OWNED][0])
 			printf("%10s owned: %s\n", "", r->f[F_OWNED]);
 		if (r->f[F_WITHHELD][0])

@@ -393,12 +393,15 @@ static bool withheld_clear(struct vif_entry *e)
  * withheld texts are kept, and an entry whose texts changed joins t's
  * changed list.
  */
-/* Does a vif other than self ask for a (its ip=, granted or withheld)? */
-static bool taken_by_other(const struct vif_addr *a, const struct vif_entry *self, void *data)
+/* Does a vif other than self ask for a (its ip=, granted or withheld),
+ * other than in a prefix self shares (space->claims)? */
+static bool taken_by_other(const struct vif_addr *a, const struct vif_entry *self,
+			   const struct vif *space, void *data)
 {
 	const struct decide *dc = data;
 
-	return addr_index_lookup(&dc->index, a, ignore_self, &self) != ADDR_INDEX_FREE;
+	return addr_index_lookup_except(&dc->index, a, ignore_self, &self, space->claims,
+					space->n_claims) != ADDR_INDEX_FREE;
 }
 
 static int resolve_subset(struct decide *dc, struct vif_table *t, struct vif_entry **sub,

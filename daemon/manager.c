@@ -448,24 +448,29 @@ static int recover_one(const uint8_t *key, uint32_t len, void *data)
 	char port[IFNAMSIZ];
 	uint8_t mac[6];
 
-	if (set_key_v6(key, len, port, mac, &a) < 0)
+	if (set_key_v6(key, len, port, mac, &a) < 0 && set_key_v4(key, len, port, mac, &a) < 0)
 		return 0; /* not ours to judge: the full sync replaces it */
 	return ownership_recover(m->own, port, &a);
 }
 
-/* Restart: the link-locals the previous run let guests own are exact
- * elements of its table's v6 set, still in force (the table outlives us,
- * even a SIGKILL).  Read them before the first full sync, which keeps
- * those still owned by right in the same transaction (ownership.h). */
+/* Restart: the addresses the previous run let guests own are exact
+ * elements of its table's v4 and v6 sets, still in force (the table
+ * outlives us, even a SIGKILL).  Read them before the first full sync,
+ * which keeps those still owned by right in the same transaction
+ * (ownership.h). */
 static void recover_owned(struct manager *m)
 {
+	static const enum set_kind kinds[] = {SET_KIND_V4, SET_KIND_V6};
 	char set[32];
 	int r = -EINTR;
 
-	set_catalog_name(SET_KIND_V6, 0, set, sizeof(set));
 	for (int i = 0; i < 3 && r == -EINTR; i++) {
 		ownership_recover_done(m->own); /* a dump cut short: from scratch */
-		r = setdump_elems(m->pol.table, set, recover_one, m);
+		r = 0;
+		for (size_t k = 0; k < 2 && (r == 0 || r == -ENOENT); k++) {
+			set_catalog_name(kinds[k], 0, set, sizeof(set));
+			r = setdump_elems(m->pol.table, set, recover_one, m);
+		}
 	}
 	if (r < 0 && r != -ENOENT)
 		log_warning_errno(r,
@@ -494,7 +499,7 @@ int manager_run(struct manager *m)
 	if ((r = modules_new(m, m->event)) < 0 ||
 	    (r = status_new(m->event, m->runtime_dir, m->pol.table, &m->table, &m->status)) < 0 ||
 	    (r = attribution_new(m->event, &m->pol, m->decide, &m->table, m->own,
-					 &m->attribution)) < 0 ||
+				 &m->attribution)) < 0 ||
 	    (r = xs_sync_attach(m->xs, m->event)) < 0 ||
 	    (r = sd_event_add_io(m->event, &m->nfmon_source, nfmon_fd(m->mon), EPOLLIN, on_nfmon,
 				 m)) < 0 ||

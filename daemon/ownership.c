@@ -82,8 +82,33 @@ bool ownership_take_changed(struct ownership *o)
 
 bool ownership_may_claim(const struct ownership *o, const struct vif *v, const struct vif_addr *a)
 {
-	return v && v->has_ip && o->pol->log_group >= 0 && o->pol->owned_max > 0 &&
-	       own_inside(&ll_space, a);
+	if (!v || !v->has_ip || o->pol->log_group < 0 || o->pol->owned_max == 0)
+		return false;
+	if (own_inside(&ll_space, a))
+		return true;
+	for (size_t k = 0; k < v->n_claims; k++)
+		if (own_inside(&v->claims[k], a))
+			return true;
+	return false;
+}
+
+bool ownership_is_claim(const struct vif *space, const struct vif_addr *a)
+{
+	for (size_t k = 0; space && k < space->n_claims; k++)
+		if (memcmp(&space->claims[k], a, sizeof(*a)) == 0)
+			return true;
+	return false;
+}
+
+/* Does v's ip= list a, or a prefix around it, other than the prefixes it
+ * shares (those of space)? */
+static bool lists(const struct vif *v, const struct vif *space, const struct vif_addr *a)
+{
+	for (size_t k = 0; v && k < v->n_addrs; k++)
+		if (resolve_addrs_overlap(&v->addrs[k], a) &&
+		    !ownership_is_claim(space, &v->addrs[k]))
+			return true;
+	return false;
 }
 
 static uint64_t mono_usec(void)
@@ -100,6 +125,8 @@ struct world_data {
 	struct ownership *o;
 	const struct vif_addr *prot;
 	size_t n_prot;
+	const struct vif *space; /* the claimant's claim prefixes */
+	const char *domain_name; /* the claimant's */
 };
 
 static bool w_protected(const struct vif_addr *a, void *data)
@@ -109,20 +136,29 @@ static bool w_protected(const struct vif_addr *a, void *data)
 	return resolve_addrs_overlap_any(w->prot, w->n_prot, a);
 }
 
+static bool w_shared_elsewhere(const struct vif_addr *a, void *data)
+{
+	const struct world_data *w = data;
+	const struct policy *pol = w->o->pol;
+
+	for (size_t i = 0; i < pol->n_shared; i++)
+		if (resolve_addrs_overlap_any(pol->shared[i].addrs, pol->shared[i].n_addrs, a) &&
+		    !resolve_domain_is_member(&pol->shared[i], w->domain_name))
+			return true;
+	return false;
+}
+
 /* A pass over every vif: claims are rate limited by the kernel (the vif's
- * log limiter), and a vif has few addresses. */
+ * log limiter), and a vif has few addresses.  A prefix the claimant shares
+ * with it is no vif's: the judge is asked about an address in it. */
 static const void *w_configured_by(const struct vif_addr *a, void *data)
 {
 	const struct world_data *w = data;
 	const struct vif_table *t = w->o->t;
 
-	for (size_t i = 0; i < t->n; i++) {
-		const struct vif *v = vif_entry_wanted(t->entries[i]);
-
-		for (size_t k = 0; v && k < v->n_addrs; k++)
-			if (resolve_addrs_overlap(&v->addrs[k], a))
-				return t->entries[i];
-	}
+	for (size_t i = 0; i < t->n; i++)
+		if (lists(vif_entry_wanted(t->entries[i]), w->space, a))
+			return t->entries[i];
 	return NULL;
 }
 
@@ -149,19 +185,26 @@ static const void *w_owner_of(const struct vif_addr *a, void *data)
 	return slot ? ((const struct owned *)*slot)->e : NULL;
 }
 
+/* Judge e's claim of a: v holds the prefixes it shares (its claim space;
+ * only the fields before addrs are read), n_granted how many addresses it
+ * has besides those it owns (the room left for owned ones). */
 static enum own_verdict judge(struct ownership *o, struct vif_entry *e, const struct vif *v,
-			      const struct vif_addr *a, const struct vif_addr *prot, size_t n_prot,
+			      size_t n_granted, const struct vif_addr *a,
+			      const struct vif_addr *prot, size_t n_prot,
 			      const struct vif_entry **other)
 {
-	struct world_data wd = {.o = o, .prot = prot, .n_prot = n_prot};
+	struct world_data wd = {
+	    .o = o, .prot = prot, .n_prot = n_prot, .space = v, .domain_name = e->xs.domain_name};
 	const struct own_world w = {.is_protected = w_protected,
+				    .is_shared_elsewhere = w_shared_elsewhere,
 				    .configured_by = w_configured_by,
 				    .mac_of = w_mac_of,
 				    .owner_of = w_owner_of,
 				    .data = &wd};
-	size_t room = v->n_addrs < VIF_ADDRS_MAX ? VIF_ADDRS_MAX - v->n_addrs : 0;
+	size_t room = n_granted < VIF_ADDRS_MAX ? VIF_ADDRS_MAX - n_granted : 0;
+	/* ownership_may_claim() is the space: the judge needs only "inside" */
 	struct own_claimant c = {.self = e,
-				 .space = &ll_space,
+				 .space = a,
 				 .n_space = ownership_may_claim(o, v, a) ? 1 : 0,
 				 .n_owned = e->own.n,
 				 .cap = o->pol->owned_max < room ? o->pol->owned_max : room};
@@ -300,16 +343,19 @@ void ownership_claim(struct ownership *o, const char *port, const struct vif_add
 {
 	struct vif_entry *e = vif_table_by_port(o->t, port);
 	const struct vif *v = e ? vif_entry_wanted(e) : NULL;
+	/* what the kernel has: the space it logged the claim in */
+	const struct vif *k = e ? vif_entry_rules(e) : NULL;
 	const struct vif_entry *other = NULL;
 	char name[IFNAMSIZ + 8], s[VIF_ADDR_STRLEN];
 	struct log_vif lv;
 	enum own_verdict r;
 
-	if (!v)
+	if (!v || !k)
 		return; /* gone, or fail-closed: nothing of it is enforced */
-	if (is_own_eui64(v, a) || resolve_addrs_overlap_any(v->addrs, v->n_addrs, a))
+	if (is_own_eui64(v, a) || lists(v, k, a))
 		return; /* its own already: the DAD of its EUI-64 link-local */
-	r = judge(o, e, v, a, prot, n_prot, &other);
+	/* room: as if it got every address it asks for */
+	r = judge(o, e, k, v->n_addrs, a, prot, n_prot, &other);
 	if (r == OWN_ALREADY)
 		return; /* the kernel has not been told yet: a second frame */
 	if (r == OWN_OUTSIDE || r == OWN_NOT_SINGLE) {
@@ -342,22 +388,25 @@ void ownership_claim(struct ownership *o, const char *port, const struct vif_add
 /* ---- deciding ---- */
 
 /* Why e may own a no longer (NULL: it may). */
-static const char *
-lost_why(struct ownership *o, struct vif_entry *e, const struct vif *v, const struct vif_addr *a,
-	 const struct vif_addr *prot, size_t n_prot,
-	 bool (*taken)(const struct vif_addr *, const struct vif_entry *, void *), void *data)
+static const char *lost_why(struct ownership *o, struct vif_entry *e, const struct vif *v,
+			    const struct vif_addr *a, const struct vif_addr *prot, size_t n_prot,
+			    bool (*taken)(const struct vif_addr *, const struct vif_entry *,
+					  const struct vif *, void *),
+			    void *data)
 {
-	struct world_data wd = {.o = o};
+	struct world_data wd = {.o = o, .space = v};
 	const struct vif_entry *m;
 	uint8_t mac[6];
 
 	if (!ownership_may_claim(o, v, a))
-		return "it may claim link-local addresses no longer";
+		return "it may claim addresses there no longer";
+	if (w_shared_elsewhere(a, &(struct world_data){.o = o, .domain_name = e->xs.domain_name}))
+		return "it is a [shared] address of other domains now";
 	if (resolve_addrs_overlap_any(prot, n_prot, a))
 		return "the address is protected now";
 	if (resolve_addrs_overlap_any(v->addrs, v->n_addrs, a))
 		return NULL; /* configured now: still its, see below */
-	if (taken && taken(a, e, data))
+	if (taken && taken(a, e, v, data))
 		return "another vif's ip= lists it now";
 	if (own_eui64_mac(a, mac) && (m = w_mac_of(mac, &wd)) && m != e)
 		return "it is the EUI-64 address of another vif's mac now";
@@ -379,7 +428,9 @@ static void take_recovered(struct ownership *o, struct vif_entry *e, const struc
 		if (resolve_addrs_overlap_any(v->addrs, v->n_addrs, &rc->a) ||
 		    is_own_eui64(v, &rc->a))
 			continue;
-		r = judge(o, e, v, &rc->a, prot, n_prot, &other);
+		r = judge(o, e, v, v->n_addrs, &rc->a, prot, n_prot, &other);
+		if (r == OWN_OUTSIDE || r == OWN_NOT_SINGLE)
+			continue; /* an element of a grant it has no longer */
 		if (r == OWN_GRANT) {
 			if (own_add(o, e, &rc->a) < 0)
 				log_warning("Out of memory: an owned address not recovered");
@@ -392,7 +443,7 @@ static void take_recovered(struct ownership *o, struct vif_entry *e, const struc
 void ownership_merge(struct ownership *o, struct vif_entry *e, struct vif *v,
 		     const struct vif_addr *prot, size_t n_prot,
 		     bool (*taken)(const struct vif_addr *a, const struct vif_entry *self,
-				   void *data),
+				   const struct vif *space, void *data),
 		     void *data)
 {
 	if (!o)
@@ -427,7 +478,7 @@ void ownership_touch(struct ownership *o, struct vif_table *t, const struct vif_
 		char key[VIF_ADDR_STRLEN];
 		void **slot;
 
-		if (v->addrs[k].family != AF_INET6 || v->addrs[k].prefixlen != 128)
+		if (v->addrs[k].prefixlen != (v->addrs[k].family == AF_INET ? 32 : 128))
 			continue;
 		slot = strmap_get(&o->owners, vif_addr_to_string(&v->addrs[k], key, sizeof(key)));
 		if (slot && ((struct owned *)*slot)->e != e)
@@ -448,7 +499,7 @@ void ownership_forget(struct ownership *o, struct vif_entry *e)
 
 int ownership_recover(struct ownership *o, const char *port, const struct vif_addr *a)
 {
-	if (!own_inside(&ll_space, a) || strlen(port) >= IFNAMSIZ)
+	if (a->prefixlen != (a->family == AF_INET ? 32 : 128) || strlen(port) >= IFNAMSIZ)
 		return 0;
 	if (o->n_rec == o->n_rec_alloc) {
 		size_t n = o->n_rec_alloc ? o->n_rec_alloc * 2 : 16;

@@ -88,6 +88,7 @@ static void put_line(FILE *f, const struct vif_entry *e)
 {
 	const struct vif *v = vif_entry_rules(e) ?: vif_entry_wanted(e);
 	char addrs[VIF_ADDRS_MAX * VIF_ADDR_STRLEN], owned[POLICY_OWNED_MAX * VIF_ADDR_STRLEN];
+	char shared[VIF_CLAIMS_MAX * VIF_ADDR_STRLEN];
 	char id[32], domid[12], devid[12], mac[18];
 	const char *val[_STATUS_FIELD_MAX] = {0};
 	enum vif_state st = vif_entry_state(e);
@@ -119,9 +120,13 @@ static void put_line(FILE *f, const struct vif_entry *e)
 		report_addrs(&r->addrs[n], r->n_addrs - n, owned, sizeof(owned));
 		if (n == r->n_addrs)
 			owned[0] = 0;
+		report_addrs(r->claims, r->n_claims, shared, sizeof(shared));
+		if (r->n_claims == 0)
+			shared[0] = 0;
 	}
 	val[STATUS_ALLOWED] = vif_entry_rules(e) ? addrs : "";
 	val[STATUS_OWNED] = vif_entry_rules(e) ? owned : "";
+	val[STATUS_SHARED] = vif_entry_rules(e) ? shared : "";
 	val[STATUS_WITHHELD] = e->verdict.withheld_desc ? e->verdict.withheld_desc : "";
 	val[STATUS_ERROR] = vif_entry_error(e);
 	status_file_put_vif(f, val);

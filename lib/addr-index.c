@@ -176,6 +176,23 @@ enum addr_index_answer addr_index_lookup(const struct addr_index *ix, const stru
 					 bool (*ignore)(const struct addr_holder *h, void *data),
 					 void *data)
 {
+	return addr_index_lookup_except(ix, a, ignore, data, NULL, 0);
+}
+
+static bool is_excepted(const struct vif_addr *held, const struct vif_addr *except, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (held->family == except[i].family && held->prefixlen == except[i].prefixlen &&
+		    resolve_addrs_overlap(held, &except[i]))
+			return true;
+	return false;
+}
+
+enum addr_index_answer
+addr_index_lookup_except(const struct addr_index *ix, const struct vif_addr *a,
+			 bool (*ignore)(const struct addr_holder *h, void *data), void *data,
+			 const struct vif_addr *except, size_t n_except)
+{
 	char key[VIF_ADDR_STRLEN];
 	void **v;
 
@@ -192,7 +209,8 @@ enum addr_index_answer addr_index_lookup(const struct addr_index *ix, const stru
 		if (ignore(h, data))
 			continue;
 		for (size_t k = 0; k < h->n; k++)
-			if (resolve_addrs_overlap(&h->addrs[k], a))
+			if (resolve_addrs_overlap(&h->addrs[k], a) &&
+			    !is_excepted(&h->addrs[k], except, n_except))
 				return ADDR_INDEX_OVERLAPS;
 	}
 	return ADDR_INDEX_FREE;

@@ -57,4 +57,11 @@ enum addr_index_answer addr_index_lookup(const struct addr_index *ix, const stru
 					 bool (*ignore)(const struct addr_holder *h, void *data),
 					 void *data);
 
+/* The same, but a held prefix equal to one of except[0..n_except-1] does
+ * not count (the prefixes a claimant shares with other vifs). */
+enum addr_index_answer
+addr_index_lookup_except(const struct addr_index *ix, const struct vif_addr *a,
+			 bool (*ignore)(const struct addr_holder *h, void *data), void *data,
+			 const struct vif_addr *except, size_t n_except);
+
 #endif

@@ -25,6 +25,8 @@
 
 #define CH_DROP "guest-drop"
 #define CH_OWN "own-claim"
+#define CH_PROBE "probe-claim"
+#define CH_PROBE_LOG "probe-log"
 
 static struct nftnl_chain *chain_new(const char *table, const char *name)
 {
@@ -100,19 +102,61 @@ enum src_chain { SRC_IP, SRC_ARP, SRC_IP6, SRC_ND, _SRC_MAX };
 static const struct {
 	const char *name;
 	int family;
-	enum set_kind net, exact, protect;
+	enum set_kind net, exact, protect, own;
 	enum stmt_field field;
 	uint16_t etype;
 } src_chains[_SRC_MAX] = {
     [SRC_IP] = {"src-ip", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, SET_KIND_PROTECT4,
-		STMT_FIELD_IP_SADDR, PROTO_ETHERTYPE_IPV4},
+		SET_KIND_OWN4_NET, STMT_FIELD_IP_SADDR, PROTO_ETHERTYPE_IPV4},
     [SRC_ARP] = {"src-arp", AF_INET, SET_KIND_V4_NET, SET_KIND_V4, SET_KIND_PROTECT4,
-		 STMT_FIELD_ARP_SPA, PROTO_ETHERTYPE_ARP},
+		 SET_KIND_OWN4_NET, STMT_FIELD_ARP_SPA, PROTO_ETHERTYPE_ARP},
     [SRC_IP6] = {"src-ip6", AF_INET6, SET_KIND_V6_NET, SET_KIND_V6, SET_KIND_PROTECT6,
-		 STMT_FIELD_IP6_SADDR, PROTO_ETHERTYPE_IPV6},
+		 SET_KIND_OWN6_NET, STMT_FIELD_IP6_SADDR, PROTO_ETHERTYPE_IPV6},
     [SRC_ND] = {"nd-target", AF_INET6, SET_KIND_ND6_NET, SET_KIND_ND6, SET_KIND_PROTECT_ND,
-		STMT_FIELD_ND_TARGET, 0},
+		SET_KIND_OWN_ND6_NET, STMT_FIELD_ND_TARGET, 0},
 };
+
+/*
+ * After the vif's own addresses: an address in the space it may claim in
+ * (own-judge.h) goes to own-claim (the daemon is told, the frame dropped):
+ * a link-local (iifname @own-ll, a port is there only when the daemon
+ * reads the log, so only then can a claim be granted), then one rule per
+ * length of the prefixes vifs share (iifname . ADDR & MASK @own*-LEN).
+ * Granted, the address joins the vif's exact sets and its next frame
+ * takes the fast path.
+ */
+static int src_own_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+{
+	unsigned int bits = src_chains[c].family == AF_INET ? 32 : 128;
+	const enum stmt_field f[2] = {STMT_FIELD_IIFNAME, src_chains[c].field};
+	char set[32];
+	int ret;
+
+	if (src_chains[c].family == AF_INET6) {
+		set_catalog_name(SET_KIND_OWN_LL, 0, set, sizeof(set));
+		RULE(p, src_chains[c].name, {
+			stmt_lookup(r, f, 1, NULL, false, set);
+			if (c == SRC_IP6)
+				stmt_ip6_addr(r, false, ll_prefix, 64);
+			else
+				stmt_th_bytes(r, 8, ll_prefix, 8);
+			stmt_verdict(r, NFT_GOTO, CH_OWN);
+		});
+	}
+	for (unsigned int plen = bits; plen-- > 0;) {
+		uint8_t mask[16];
+
+		if (!ruleset_shape_has_claim(sh, src_chains[c].family, plen))
+			continue;
+		prefix_mask(bits / 8, plen, mask);
+		set_catalog_name(src_chains[c].own, plen, set, sizeof(set));
+		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 2, mask, false,
+				  set, NFT_GOTO, CH_OWN);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
 
 static int src_chain_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
 {
@@ -156,39 +200,77 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 3, NULL, false,
 				  set, NFT_RETURN, NULL);
 	}
-	/* iifname @own-ll ip6 saddr fe80::/64 goto own-claim: a link-local
-	 * source it may claim (a port is in @own-ll only when the daemon reads
-	 * the log, so only then can a claim be granted) */
-	if (ret == 0 && c == SRC_IP6) {
-		set_catalog_name(SET_KIND_OWN_LL, 0, set, sizeof(set));
-		RULE(p, src_chains[c].name, {
-			stmt_lookup(r, f, 1, NULL, false, set);
-			stmt_ip6_addr(r, false, ll_prefix, 64);
-			stmt_verdict(r, NFT_GOTO, CH_OWN);
-		});
-	}
+	ret = ret ?: src_own_rules(p, c, sh);
 	return ret ?: rule_verdict(p, src_chains[c].name, NFT_GOTO, CH_DROP);
 }
 
-/* Flush a chain (a rule delete without a handle) and write it again. */
-static int src_chain_rebuild(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+/*
+ * An ARP probe (RFC 5227: a request from 0.0.0.0, guest-arp) for an
+ * address in a prefix the vif shares claims it (own-judge.h): probe-claim
+ * sends it to probe-log, which tells the daemon.  Every probe is accepted,
+ * as a DAD solicitation would not be: a probe makes no host give an address
+ * up (an owner answers it), and it claims nothing in any cache.
+ */
+static int probe_claim_rules(struct plan *p, const struct ruleset_shape *sh)
+{
+	static const enum stmt_field f[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ARP_TPA};
+	char set[32];
+	int ret;
+
+	for (unsigned int plen = 32; plen-- > 0;) {
+		uint8_t mask[4];
+
+		if (!ruleset_shape_has_claim(sh, AF_INET, plen))
+			continue;
+		prefix_mask(4, plen, mask);
+		set_catalog_name(SET_KIND_OWN4_NET, plen, set, sizeof(set));
+		ret = rule_lookup(p, CH_PROBE, 0, f, 2, mask, false, set, NFT_GOTO, CH_PROBE_LOG);
+		if (ret < 0)
+			return ret;
+	}
+	return rule_verdict(p, CH_PROBE, NF_ACCEPT, NULL);
+}
+
+static int probe_log_rules(const struct policy *pol, struct plan *p)
+{
+	char set[32];
+	int ret;
+
+	if (pol->log_group >= 0) {
+		set_catalog_name(SET_KIND_LIMITS, 0, set, sizeof(set));
+		RULE(p, CH_PROBE_LOG, {
+			stmt_objref_map(r, NFT_OBJECT_LIMIT, set);
+			stmt_log(r, CHAINS_OWN_PREFIX, (uint16_t)pol->log_group, 256);
+		});
+	}
+	return rule_verdict(p, CH_PROBE_LOG, NF_ACCEPT, NULL);
+}
+
+/* Flush a chain (a rule delete without a handle). */
+static int chain_flush(struct plan *p, const char *name)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	int ret;
 
 	if (r) {
 		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_BRIDGE);
 		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, p->table);
-		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, src_chains[c].name);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, name);
 	}
-	ret = plan_push(p, true, PLAN_RULE, r, -1, src_chains[c].name, NULL);
-	return ret ?: src_chain_rules(p, c, sh);
+	return plan_push(p, true, PLAN_RULE, r, -1, name, NULL);
+}
+
+/* Flush a source-check chain and write it again. */
+static int src_chain_rebuild(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
+{
+	return chain_flush(p, src_chains[c].name) ?: src_chain_rules(p, c, sh);
 }
 
 int chains_src_rebuild(struct plan *p, int family, const struct ruleset_shape *sh)
 {
 	if (family == AF_INET)
-		return src_chain_rebuild(p, SRC_IP, sh) ?: src_chain_rebuild(p, SRC_ARP, sh);
+		return src_chain_rebuild(p, SRC_IP, sh) ?: src_chain_rebuild(p, SRC_ARP, sh)
+							       ?: chain_flush(p, CH_PROBE)
+							       ?: probe_claim_rules(p, sh);
 	return src_chain_rebuild(p, SRC_IP6, sh) ?: src_chain_rebuild(p, SRC_ND, sh);
 }
 
@@ -375,11 +457,12 @@ static int guest_arp_rules(struct plan *p)
 	ret = rule_lookup(p, ch, PROTO_ETHERTYPE_ARP, fm, 2, NULL, true, "macs", NFT_GOTO, CH_DROP);
 	if (ret)
 		return ret;
-	/* ARP probe (RFC 5227): a request with sender IP 0.0.0.0 claims nothing */
+	/* ARP probe (RFC 5227): a request with sender IP 0.0.0.0 claims
+	 * nothing in any cache; accepted (probe-claim) */
 	RULE(p, ch, {
 		stmt_arp(r, STMT_ARP_OPERATION, false, PROTO_ARP_OP_REQUEST);
 		stmt_arp_spa(r, zero4);
-		stmt_verdict(r, NF_ACCEPT, NULL);
+		stmt_verdict(r, NFT_GOTO, CH_PROBE);
 	});
 	/* Requests are checked like replies: a gratuitous request poisons
 	 * caches too. */
@@ -494,40 +577,24 @@ static void dad_ns_match(struct stmt_rule *r, bool with_nonce)
  * addresses, and MLD reports; nothing else.  NS and NA: ND messages must
  * come right after the fixed header (ip6 nexthdr ipv6-icmp), so the lengths
  * and option offsets are exact; ND behind extension headers drops. */
-static int guest_nd_rules(const struct policy *pol, struct plan *p)
+static int guest_nd_rules(struct plan *p)
 {
-	static const enum stmt_field fi[] = {STMT_FIELD_IIFNAME};
 	static const uint8_t mld[] = {PROTO_ICMPV6_MLD_REPORT, PROTO_ICMPV6_MLD2_REPORT};
 	static const enum stmt_field fo[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ND_OPT_LLA};
 	/* one option of one unit right after the message */
 	const uint16_t len1 = PROTO_ND_MSG_LEN + PROTO_ND_OPT_UNIT;
 	int ret;
 
-	char set[32];
-
 	/*
-	 * A DAD solicitation for a link-local address claims it (own-judge.h):
-	 * the daemon is told, then the rules below judge the solicitation as
-	 * any other, so it passes only once the address is the vif's.  It is
-	 * not delivered before: a DAD solicitation for another node's
-	 * tentative address makes that node give the address up (RFC 4862
-	 * 5.4.3), so only a vif's own addresses may be solicited.  Granted
-	 * within milliseconds, the address works before the guest's DAD (1 s)
-	 * ends.
+	 * A DAD solicitation is judged by its target (guest-nd, nd-target):
+	 * one in the space the vif may claim in but not its own yet goes to
+	 * own-claim, which tells the daemon (the claim) and drops it.  It is
+	 * not delivered before the address is the vif's: a DAD solicitation
+	 * for another node's tentative address makes that node give the
+	 * address up (RFC 4862 5.4.3), so only a vif's own addresses may be
+	 * solicited.  Granted within milliseconds, the address works before
+	 * the guest's DAD (1 s) ends.
 	 */
-	set_catalog_name(SET_KIND_OWN_LL, 0, set, sizeof(set));
-	for (int with_nonce = 0; with_nonce <= 1 && pol->log_group >= 0; with_nonce++) {
-		char limits[32];
-
-		set_catalog_name(SET_KIND_LIMITS, 0, limits, sizeof(limits));
-		RULE(p, "guest-dad", {
-			dad_ns_match(r, with_nonce);
-			stmt_lookup(r, fi, 1, NULL, false, set);
-			stmt_th_bytes(r, 8, ll_prefix, 8);
-			stmt_objref_map(r, NFT_OBJECT_LIMIT, limits);
-			stmt_log(r, CHAINS_OWN_PREFIX, (uint16_t)pol->log_group, 256);
-		});
-	}
 	for (int with_nonce = 0; with_nonce <= 1; with_nonce++)
 		RULE(p, "guest-dad", {
 			dad_ns_match(r, with_nonce);
@@ -610,9 +677,9 @@ static int own_claim_rules(const struct policy *pol, struct plan *p)
 }
 
 static const char *const fixed_chains[] = {
-    "guest",	 "guest-ip",	"src-ip",    "guest-arp", "src-arp",
-    "guest-ip6", "guest-frag6", "src-ip6",   "guest-dad", "guest-na",
-    "guest-ns",	 "guest-nd",	"nd-target", CH_DROP,	  CH_OWN,
+    "guest",	   "guest-ip", "src-ip",    "guest-arp", "src-arp",    "guest-ip6",
+    "guest-frag6", "src-ip6",  "guest-dad", "guest-na",	 "guest-ns",   "guest-nd",
+    "nd-target",   CH_DROP,    CH_OWN,	    CH_PROBE,	 CH_PROBE_LOG,
 };
 
 static int chain_add(struct plan *p, const char *name)
@@ -656,6 +723,11 @@ int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, s
 		if (ret == 0 && ruleset_shape_has(sh, AF_INET6, plen))
 			ret = set_catalog_add(p, SET_KIND_V6_NET, plen)
 				  ?: set_catalog_add(p, SET_KIND_ND6_NET, plen);
+		if (ret == 0 && plen < 32 && ruleset_shape_has_claim(sh, AF_INET, plen))
+			ret = set_catalog_add(p, SET_KIND_OWN4_NET, plen);
+		if (ret == 0 && ruleset_shape_has_claim(sh, AF_INET6, plen))
+			ret = set_catalog_add(p, SET_KIND_OWN6_NET, plen)
+				  ?: set_catalog_add(p, SET_KIND_OWN_ND6_NET, plen);
 	}
 	for (size_t i = 0; i < 2 && ret == 0; i++)
 		ret = base_chain_add(pol, p, i);
@@ -667,7 +739,9 @@ int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, s
 		ret = src_chain_rules(p, (enum src_chain)c, sh);
 	ret = ret ?: guest_drop_rules(pol, p);
 	ret = ret ?: own_claim_rules(pol, p);
-	ret = ret ?: guest_nd_rules(pol, p);
+	ret = ret ?: probe_claim_rules(p, sh);
+	ret = ret ?: probe_log_rules(pol, p);
+	ret = ret ?: guest_nd_rules(p);
 	ret = ret ?: guest_frag6_rules(p);
 	ret = ret ?: guest_ip6_rules(p);
 	ret = ret ?: guest_arp_rules(p);

@@ -702,8 +702,7 @@ static const struct key_def keys[_KEY_MAX] = {
     [KEY_WIDEST_PREFIX_IPV6] = {SECTION_VIFGUARD, "widest-prefix-ipv6", false, false,
 				parse_prefix_v6},
     [KEY_PRIORITY] = {SECTION_VIFGUARD, "priority", false, false, parse_priority},
-    [KEY_OWNED_MAX] = {SECTION_VIFGUARD, "owned-addresses-per-vif", false, false,
-		       parse_owned_max},
+    [KEY_OWNED_MAX] = {SECTION_VIFGUARD, "owned-addresses-per-vif", false, false, parse_owned_max},
     /* "addresses =" is the default (none) uncommented, so it must parse. */
     [KEY_ADDRESSES] = {SECTION_PROTECT, "addresses", true, true, parse_addresses},
     [KEY_BRIDGE_ADDRESSES] = {SECTION_PROTECT, "bridge-addresses", false, false,

@@ -93,7 +93,7 @@ static uint16_t msg_flags(const struct plan_op *op)
 
 int nfmsg_batch_build(const struct plan *p, uint32_t seq, struct nfmsg_batch *ret)
 {
-	struct nfmsg_batch b = { 0 };
+	struct nfmsg_batch b = {0};
 	struct nlmsghdr *nlh;
 	int r;
 
@@ -218,7 +218,7 @@ int nfmsg_acks_parse(const void *buf, size_t len,
 	for (; nlh; nlh = msg_next(nlh, &n)) {
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e;
-			struct nfmsg_ack ack = { .seq = nlh->nlmsg_seq };
+			struct nfmsg_ack ack = {.seq = nlh->nlmsg_seq};
 			const char *msg = NULL;
 			size_t off;
 
@@ -270,8 +270,8 @@ int nfmsg_events_parse(const void *buf, size_t len,
 		return -EBADMSG;
 	for (; nlh; nlh = msg_next(nlh, &n)) {
 		if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES) {
-			struct nfmsg_event ev = { .type = nlh->nlmsg_type & 0xff,
-						  .portid = nlh->nlmsg_pid };
+			struct nfmsg_event ev = {.type = nlh->nlmsg_type & 0xff,
+						 .portid = nlh->nlmsg_pid};
 			const struct nfgenmsg *g;
 
 			if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*g)))
@@ -350,7 +350,7 @@ int nfmsg_nflog_parse(const void *buf, size_t len,
 	if (!nlh && len > 0)
 		return -EBADMSG;
 	for (; nlh; nlh = msg_next(nlh, &n)) {
-		struct nfmsg_nflog p = { 0 };
+		struct nfmsg_nflog p = {0};
 		const struct nfgenmsg *g;
 
 		if (nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET))
@@ -383,9 +383,9 @@ static struct nlmsghdr *nflog_config_msg(void *buf, uint16_t group, uint32_t seq
 
 size_t nfmsg_nflog_bind(void *buf, uint16_t group, uint32_t copy_range, uint32_t seq)
 {
-	struct nfulnl_msg_config_cmd cmd = { .command = NFULNL_CFG_CMD_BIND };
-	struct nfulnl_msg_config_mode mode = { .copy_range = htonl(copy_range),
-					       .copy_mode = NFULNL_COPY_PACKET };
+	struct nfulnl_msg_config_cmd cmd = {.command = NFULNL_CFG_CMD_BIND};
+	struct nfulnl_msg_config_mode mode = {.copy_range = htonl(copy_range),
+					      .copy_mode = NFULNL_COPY_PACKET};
 	struct nlmsghdr *nlh;
 	size_t len;
 

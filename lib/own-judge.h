@@ -25,6 +25,7 @@ enum own_verdict {
 	OWN_NOT_SINGLE, /* not a single address (/32, /128) */
 	OWN_OUTSIDE,	/* outside the space the vif may claim in */
 	OWN_PROTECTED,	/* a protected address (the host's, the gateway's, [protect]) */
+	OWN_SHARED,	/* a [shared] address of other domains */
 	OWN_CONFIGURED, /* another vif's configured address (its ip=) */
 	OWN_EUI64,	/* the EUI-64 address another vif's mac gives */
 	OWN_OWNED,	/* another vif owns it */
@@ -42,6 +43,8 @@ const char *own_verdict_to_string(enum own_verdict v);
  */
 struct own_world {
 	bool (*is_protected)(const struct vif_addr *a, void *data);
+	/* a [shared] address whose entry does not name the claimant's domain */
+	bool (*is_shared_elsewhere)(const struct vif_addr *a, void *data);
 	const void *(*configured_by)(const struct vif_addr *a, void *data);
 	const void *(*mac_of)(const uint8_t mac[6], void *data);
 	const void *(*owner_of)(const struct vif_addr *a, void *data);
@@ -76,15 +79,30 @@ bool own_eui64_mac(const struct vif_addr *a, uint8_t mac[6]);
 /* Is a (a single address) inside prefix p? */
 bool own_inside(const struct vif_addr *p, const struct vif_addr *a);
 
+/* How a frame claims an address. */
+enum own_how {
+	OWN_HOW_FRAME,	  /* an IP packet from it */
+	OWN_HOW_DAD,	  /* a duplicate address detection solicitation for it */
+	OWN_HOW_NA,	  /* a neighbour advertisement for it */
+	OWN_HOW_PROBE,	  /* an ARP probe for it (RFC 5227) */
+	OWN_HOW_ANNOUNCE, /* ARP from it: an announcement, a request, a reply */
+	_OWN_HOW_MAX,
+};
+
+/* For logs: "duplicate address detection", "an ARP probe", ... */
+const char *own_how_to_string(enum own_how h);
+
 /*
  * The address a logged claim is about, from the frame's network header
  * (nfnetlink_log's payload) of ethertype proto: an IPv6 duplicate address
  * detection solicitation (source ::, ICMPv6 right after the fixed header)
- * claims its target, any other IPv6 packet its source.  -EINVAL when the
- * frame says neither (too short, not IPv6, a DAD frame of another kind).
- * *ret_dad: it was a DAD solicitation.
+ * or neighbour advertisement claims its target, any other IPv6 packet its
+ * source; an ARP probe (sender 0.0.0.0, RFC 5227) its target, any other ARP
+ * its sender's address, an IPv4 packet its source.  -EINVAL when the frame
+ * says none (too short, another protocol, another packet from ::, 0.0.0.0).
+ * *ret_how: how it claims.
  */
 int own_claim_address(const uint8_t *l3, size_t len, uint16_t proto, struct vif_addr *ret,
-		      bool *ret_dad);
+		      enum own_how *ret_how);
 
 #endif

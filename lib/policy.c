@@ -5,8 +5,8 @@
 #include "policy.h"
 
 static const char *const no_ip_names[_POLICY_NO_IP_MAX] = {
-	[POLICY_NO_IP_BLOCK] = "block",
-	[POLICY_NO_IP_MAC_ONLY] = "mac-only",
+    [POLICY_NO_IP_BLOCK] = "block",
+    [POLICY_NO_IP_MAC_ONLY] = "mac-only",
 };
 
 void policy_default(struct policy *ret)

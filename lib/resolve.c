@@ -598,6 +598,59 @@ static int order_cmp(const void *x, const void *y)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* The first vif of slots [start, end) that conflicts with vif of, or NONE. */
+static uint32_t run_conflict(const struct resolve_in *in, const struct index *x,
+			     const uint32_t *vif_of, uint32_t start, uint32_t end, uint32_t of)
+{
+	for (uint32_t k = start; k < end; k++)
+		if (resolve_vifs_conflict(&in[of], &in[vif_of[x->slots[k].id]]))
+			return vif_of[x->slots[k].id];
+	return NONE;
+}
+
+/*
+ * The shared prefixes: a run of equal prefixes (not single addresses) in
+ * the sorted entries, listed by two vifs that conflict.  Two vifs do not
+ * conflict when they are of one domain or the two halves of a migration
+ * (resolve_vifs_conflict()).  If no vif of the run conflicts with its first
+ * one f, every vif of another domain is f's migration partner with f's mac,
+ * so a conflicting pair has one vif in f's domain, which then conflicts with
+ * any vif g of another domain too: two passes answer.  For each entry id, claim_other[id]
+ * is the input index of a lister it shares with (NONE: not shared).
+ * Returns how many entries are shared.
+ */
+static size_t find_claims(const struct resolve_in *in, const struct index *x,
+			  const uint32_t *vif_of, uint32_t *claim_other)
+{
+	size_t n = 0;
+
+	for (uint32_t start = 0, end; start < x->n; start = end) {
+		const struct slot *s = &x->slots[start];
+		uint32_t f = vif_of[s->id], g = NONE, a = NONE, b = NONE;
+
+		for (end = start + 1; end < x->n && slot_is(&x->slots[end], s->fi, s->key, s->len);
+		     end++)
+			if (g == NONE &&
+			    in[vif_of[x->slots[end].id]].vif->domid != in[f].vif->domid)
+				g = vif_of[x->slots[end].id];
+		if (g != NONE && s->len < family_bits(s->fi)) {
+			a = f;
+			b = run_conflict(in, x, vif_of, start, end, f);
+			if (b == NONE) {
+				a = g;
+				b = run_conflict(in, x, vif_of, start, end, g);
+			}
+		}
+		for (uint32_t k = start; k < end; k++) {
+			uint32_t me = vif_of[x->slots[k].id];
+
+			claim_other[x->slots[k].id] = b == NONE ? NONE : me == a ? b : a;
+			n += b != NONE;
+		}
+	}
+	return n;
+}
+
 static bool entry_is_valid(const struct vif_addr *a)
 {
 	int fi = family_index(a->family);
@@ -609,13 +662,13 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		    size_t n_protected, const struct policy_shared *shared, size_t n_shared,
 		    struct resolve_out *ret)
 {
-	struct index prot = {0}, granted = {0}, shr = {0};
+	struct index prot = {0}, granted = {0}, shr = {0}, claimx = {0};
 	uint8_t shared_entry_of[POLICY_SHARED_MAX * POLICY_SHARED_ADDRS_MAX];
 	struct vif_addr shared_addr[POLICY_SHARED_MAX * POLICY_SHARED_ADDRS_MAX];
 	uint32_t n_shared_addrs = 0;
 	struct order_key *keys = NULL;
-	uint32_t *order = NULL, *base = NULL, *slot_of = NULL;
-	size_t n_entries = 0;
+	uint32_t *order = NULL, *base = NULL, *slot_of = NULL, *vif_of = NULL, *claim_other = NULL;
+	size_t n_entries = 0, n_claim_entries = 0;
 	int r;
 
 	assert(in || n == 0);
@@ -658,7 +711,9 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 	order = malloc((n > 0 ? n : 1) * sizeof(*order));
 	base = malloc((n + 1) * sizeof(*base));
 	slot_of = malloc((n_entries > 0 ? n_entries : 1) * sizeof(*slot_of));
-	if (!keys || !order || !base || !slot_of)
+	vif_of = malloc((n_entries > 0 ? n_entries : 1) * sizeof(*vif_of));
+	claim_other = malloc((n_entries > 0 ? n_entries : 1) * sizeof(*claim_other));
+	if (!keys || !order || !base || !slot_of || !vif_of || !claim_other)
 		goto finish;
 	if (index_alloc(&prot, (uint32_t)n_protected) < 0)
 		goto finish;
@@ -706,6 +761,8 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		for (size_t k = 0; k < v->n_addrs; k++) {
 			int fi = family_index(v->addrs[k].family);
 
+			vif_of[base[i] + k] = (uint32_t)i;
+
 			granted.slots[base[i] + k] = (struct slot){
 			    .key = key_load(&v->addrs[k], fi, v->addrs[k].prefixlen),
 			    .fi = (uint8_t)fi,
@@ -717,6 +774,16 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 	index_sort(&granted);
 	for (uint32_t pos = 0; pos < granted.n; pos++)
 		slot_of[granted.slots[pos].id] = pos;
+	n_claim_entries = find_claims(in, &granted, vif_of, claim_other);
+	if (n_claim_entries > 0) {
+		/* the claim prefixes are published here, in the same layout */
+		r = -ENOMEM;
+		if (index_alloc(&claimx, granted.n) < 0)
+			goto finish;
+		r = 0;
+		memcpy(claimx.slots, granted.slots, granted.n * sizeof(*granted.slots));
+		index_sort(&claimx);
+	}
 	qsort(keys, n, sizeof(*keys), order_cmp);
 	for (size_t pos = 0; pos < n; pos++)
 		order[pos] = keys[pos].index;
@@ -737,21 +804,48 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 				    .ctx = &ctx,
 				    .has_exclude = true,
 				    .exclude = v->domid};
-		bool is_granted[VIF_ADDRS_MAX];
+		struct search sx = sg;
+		bool is_granted[VIF_ADDRS_MAX], is_claim[VIF_ADDRS_MAX];
 
 		/* Not *v: copying 64 addresses per vif was a third of the time. */
 		memcpy(&o->effective, v, offsetof(struct vif, addrs));
 		o->effective.n_addrs = 0;
 		o->effective.n_vmacs = 0;
+		o->effective.n_claims = 0;
 		o->n_withheld = 0;
 		o->shared_mask = 0;
 		for (size_t k = 0; k < v->n_addrs; k++) {
 			const struct vif_addr *a = &v->addrs[k];
-			uint32_t p = index_query(&prot, a, true, &sp), c = NONE, sa = NONE, sn = NONE;
+			uint32_t p = index_query(&prot, a, true, &sp), c = NONE, sa = NONE,
+				 sn = NONE;
 			bool is_exact = a->prefixlen == (a->family == AF_INET ? 32 : 128);
 			struct resolve_withheld *w;
 
 			is_shared[k] = false;
+			is_claim[k] = false;
+			if (claim_other[base[i] + k] != NONE && p == NONE) {
+				/*
+				 * A prefix other guests list too: shared, every address
+				 * in it the first claimant's (ownership.c).  Only a
+				 * prefix of a conflicting vif around it withholds it; the
+				 * exact addresses and prefixes of others inside it stay
+				 * theirs, and the judge refuses them to claimants.
+				 */
+				c = index_query(&granted, a, true, &sg);
+				if (c == NONE && o->effective.n_claims < VIF_CLAIMS_MAX) {
+					is_claim[k] = true;
+					is_granted[k] = false;
+					o->effective.claims[o->effective.n_claims++] = *a;
+					continue;
+				}
+				w = &o->withheld[o->n_withheld++];
+				memset(w, 0, sizeof(*w));
+				w->addr = *a;
+				w->why = RESOLVE_WHY_CONFLICT;
+				w->other = c != NONE ? order[c] : claim_other[base[i] + k];
+				is_granted[k] = false;
+				continue;
+			}
 			if (p == NONE)
 				sa = index_query(&shr, a, false, &ss_any);
 			if (sa != NONE)
@@ -761,6 +855,11 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 			is_shared[k] = sa != NONE && sn == NONE && is_exact;
 			if (p == NONE && sn == NONE && !is_shared[k])
 				c = index_query(&granted, a, false, &sg);
+			/* a prefix overlapping another's shared prefix: a conflict
+			 * (an exact address inside one stays its configurer's) */
+			if (c == NONE && p == NONE && sn == NONE && !is_exact &&
+			    n_claim_entries > 0)
+				c = index_query(&claimx, a, false, &sx);
 			is_granted[k] = p == NONE && sn == NONE && c == NONE;
 			if (is_granted[k]) {
 				if (is_shared[k]) {
@@ -797,15 +896,21 @@ int resolve_compute(const struct resolve_in *in, size_t n, const struct vif_addr
 		 * with each other (same domain), so this changes no answer and saves
 		 * the search from stepping over them.
 		 */
-		for (size_t k = 0; k < v->n_addrs; k++)
+		for (size_t k = 0; k < v->n_addrs; k++) {
 			if (is_granted[k] && !is_shared[k])
 				index_set(&granted, slot_of[base[i] + k], pos, v->domid);
+			if (is_claim[k])
+				index_set(&claimx, slot_of[base[i] + k], pos, v->domid);
+		}
 	}
 
 finish:
 	index_done(&prot);
 	index_done(&granted);
 	index_done(&shr);
+	index_done(&claimx);
+	free(vif_of);
+	free(claim_other);
 	free(keys);
 	free(order);
 	free(base);

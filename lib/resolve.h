@@ -60,8 +60,9 @@ struct resolve_withheld {
 struct resolve_out {
 	/*
 	 * Copy of the input vif with only the granted entries in addrs/n_addrs,
-	 * in their configured order, and the virtual macs of the [shared]
-	 * entries it got an address of (of that address's family) in vmacs;
+	 * in their configured order, the virtual macs of the [shared]
+	 * entries it got an address of (of that address's family) in vmacs,
+	 * and the prefixes it shares with other vifs in claims/n_claims;
 	 * has_ip and everything else unchanged.  addrs[] past n_addrs is not
 	 * written.
 	 */
@@ -78,17 +79,25 @@ struct resolve_out {
  * Resolve n vifs against each other, against protected_addrs and against
  * the [shared] entries (n_shared of them, at most POLICY_SHARED_MAX).
  *
- * Vifs are processed in order of (rank, domid, devid, input index).  Each
- * entry of each vif is, in order:
+ * Vifs are processed in order of (rank, domid, devid, input index).  A
+ * prefix (not a single address) that two vifs which conflict both list is
+ * shared: it is not granted to any of its listers but becomes claim space
+ * for each (effective.claims), every address in it owned by the first vif
+ * that claims it (daemon/ownership.c).  Each entry of each vif is, in order:
  *  - withheld (PROTECTED) if it equals a protected entry or lies inside one;
  *    a prefix that strictly contains protected entries is granted, and the
  *    kernel subtracts them (ruleset_protect(): no vif may use them);
+ *  - else, a shared prefix: withheld (CONFLICT) if a prefix granted to an
+ *    earlier vif that conflicts with this one contains it (or the vif has
+ *    VIF_CLAIMS_MAX shared prefixes already), else claim space; the exact
+ *    addresses and smaller prefixes of others inside it stay theirs;
  *  - else withheld (SHARED) if it overlaps an address of a [shared] entry
  *    that does not name the vif's domain (resolve_domain_is_member());
  *  - else granted as shared if it is exactly such an address: no conflict
  *    with any other vif, and other vifs never conflict with it;
  *  - else withheld (CONFLICT) if it overlaps an entry granted to an earlier vif
- *    that conflicts with this one (see resolve_vifs_conflict());
+ *    that conflicts with this one (see resolve_vifs_conflict()), or, a
+ *    prefix, the claim space of such a vif;
  *  - else granted.
  * Two entries overlap when they have the same family and one prefix contains
  * the other (resolve_addrs_overlap()).

@@ -38,9 +38,10 @@ struct elem {
 };
 
 /* Room for every element of one vif: 2 ports x (6 fixed + 2 per address +
- * 2 for the link-local address + per virtual mac: 2 fixed, 1 per address and
- * 1 for the link-local address). */
-#define VIF_ELEMS_MAX (2 * (6 + 2 * VIF_ADDRS_MAX + 2 + VIF_VMACS_MAX * (3 + VIF_ADDRS_MAX)))
+ * 2 for the link-local address + 2 per shared prefix + per virtual mac: 2
+ * fixed, 1 per address and 1 for the link-local address). */
+#define VIF_ELEMS_MAX                                                                              \
+	(2 * (6 + 2 * VIF_ADDRS_MAX + 2 + 2 * VIF_CLAIMS_MAX + VIF_VMACS_MAX * (3 + VIF_ADDRS_MAX)))
 
 struct elems {
 	struct elem e[VIF_ELEMS_MAX];
@@ -82,6 +83,31 @@ static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
 	memset(mask, 0, bytes);
 	for (unsigned int bit = 0; bit < plen; bit++)
 		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+}
+
+/* A prefix: its network in the set of its length (k4 for IPv4, k6 and
+ * knd for IPv6: as a source and as an ND target). */
+static void net_elems(struct elems *es, const char *port, const struct vif_addr *a,
+		      enum set_kind k4, enum set_kind k6, enum set_kind knd)
+{
+	unsigned int bytes = a->family == AF_INET ? 4 : 16;
+	uint8_t m[16], net[16];
+
+	prefix_mask(bytes, a->prefixlen, m);
+	for (unsigned int b = 0; b < bytes; b++)
+		net[b] = a->addr[b] & m[b];
+	if (a->family == AF_INET) {
+		elems_put(es, k4, a->prefixlen, port, NULL, net, 4);
+	} else {
+		elems_put(es, k6, a->prefixlen, port, NULL, net, 16);
+		elems_put(es, knd, a->prefixlen, port, NULL, net, 16);
+	}
+}
+
+bool ruleset_vif_claims(const struct policy *pol, const struct vif *v)
+{
+	return v->has_ip && pol->log_group >= 0 && pol->owned_max > 0 &&
+	       !ruleset_vif_is_mac_only(pol, v);
 }
 
 /*
@@ -140,7 +166,6 @@ static void vif_elems(const struct policy *pol, const struct vif *v, struct elem
 		for (size_t k = 0; k < v->n_addrs; k++) {
 			const struct vif_addr *a = &v->addrs[k];
 			unsigned int bytes = a->family == AF_INET ? 4 : 16;
-			uint8_t m[16], net[16];
 
 			if (a->prefixlen == bytes * 8) {
 				if (a->family == AF_INET) {
@@ -151,23 +176,21 @@ static void vif_elems(const struct policy *pol, const struct vif *v, struct elem
 				}
 				continue;
 			}
-			prefix_mask(bytes, a->prefixlen, m);
-			for (unsigned int b = 0; b < bytes; b++)
-				net[b] = a->addr[b] & m[b];
-			if (a->family == AF_INET) {
-				elems_put(es, SET_KIND_V4_NET, a->prefixlen, port, NULL, net, 4);
-			} else {
-				elems_put(es, SET_KIND_V6_NET, a->prefixlen, port, NULL, net, 16);
-				elems_put(es, SET_KIND_ND6_NET, a->prefixlen, port, NULL, net, 16);
-			}
+			net_elems(es, port, a, SET_KIND_V4_NET, SET_KIND_V6_NET, SET_KIND_ND6_NET);
 		}
 		/* the EUI-64 link-local address: a source with any IPv6 config,
-		 * and always a target for DAD; any other link-local it may claim
-		 * (own-judge.h) when the daemon reads the claims from the log */
+		 * and always a target for DAD; any other link-local, and any
+		 * address in the prefixes it shares with other vifs, it may
+		 * claim (own-judge.h) when the daemon reads the claims from the
+		 * log */
 		if (v->has_ip)
 			elems_put(es, SET_KIND_V6, 0, port, v->mac, ll, 16);
-		if (v->has_ip && pol->log_group >= 0 && pol->owned_max > 0)
+		if (ruleset_vif_claims(pol, v)) {
 			elems_put(es, SET_KIND_OWN_LL, 0, port, NULL, NULL, 0);
+			for (size_t k = 0; k < v->n_claims; k++)
+				net_elems(es, port, &v->claims[k], SET_KIND_OWN4_NET,
+					  SET_KIND_OWN6_NET, SET_KIND_OWN_ND6_NET);
+		}
 		elems_put(es, SET_KIND_ND6, 0, port, NULL, ll, 16);
 		vmac_elems(v, port, ll, es);
 	}
@@ -284,9 +307,10 @@ static int objects(const struct policy *pol, struct plan *p, bool del, int owner
  * fail-closed rule once everything else is there) and deleted in
  * (reversed). */
 static const enum set_kind add_order[] = {
-    SET_KIND_COUNTERS, SET_KIND_LIMITS, SET_KIND_MACS,	SET_KIND_OPT_LLA, SET_KIND_ANY_IP,
-    SET_KIND_V4,       SET_KIND_V6,	SET_KIND_ND6,	SET_KIND_V4_NET,  SET_KIND_V6_NET,
-    SET_KIND_ND6_NET,  SET_KIND_OWN_LL, SET_KIND_PORTS,
+    SET_KIND_COUNTERS, SET_KIND_LIMITS,	     SET_KIND_MACS,    SET_KIND_OPT_LLA,
+    SET_KIND_ANY_IP,   SET_KIND_V4,	     SET_KIND_V6,      SET_KIND_ND6,
+    SET_KIND_V4_NET,   SET_KIND_V6_NET,	     SET_KIND_ND6_NET, SET_KIND_OWN4_NET,
+    SET_KIND_OWN6_NET, SET_KIND_OWN_ND6_NET, SET_KIND_OWN_LL,  SET_KIND_PORTS,
 };
 
 /* Add (del false) or delete v; with other (what the kernel has, or what v

@@ -33,4 +33,10 @@ void ruleset_vif_id(const struct vif *v, char *buf, size_t len);
  * router/server checks apply, any address is allowed. */
 bool ruleset_vif_is_mac_only(const struct policy *pol, const struct vif *v);
 
+/* May v claim addresses (own-judge.h): an `ip` key, and the daemon reads
+ * claims (a log group) and grants them (owned-addresses-per-vif > 0)?
+ * Then its ports are in own-ll and its shared prefixes (v->claims) in
+ * own4-<len> / own6-<len> / own-nd6-<len>. */
+bool ruleset_vif_claims(const struct policy *pol, const struct vif *v);
+
 #endif

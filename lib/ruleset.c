@@ -40,24 +40,50 @@ void ruleset_shape_add(const struct policy *pol, struct ruleset_shape *s, const 
 		else if (a->family == AF_INET6 && a->prefixlen < 128)
 			bit_set(s->v6, a->prefixlen);
 	}
+	for (size_t i = 0; i < v->n_claims && ruleset_vif_claims(pol, v); i++) {
+		const struct vif_addr *a = &v->claims[i];
+
+		if (a->family == AF_INET && a->prefixlen < 32)
+			bit_set(s->c4, a->prefixlen);
+		else if (a->family == AF_INET6 && a->prefixlen < 128)
+			bit_set(s->c6, a->prefixlen);
+	}
+}
+
+/* Create (del false) or delete the sets of the lengths in a but not in b. */
+static int shape_sets(const struct ruleset_shape *a, const struct ruleset_shape *b, bool del,
+		      struct plan *p)
+{
+	int (*op)(struct plan *, enum set_kind, unsigned int) =
+	    del ? set_catalog_del : set_catalog_add;
+	int ret = 0;
+
+	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
+		if (plen < 32 && ruleset_shape_has(a, AF_INET, plen) &&
+		    !ruleset_shape_has(b, AF_INET, plen))
+			ret = op(p, SET_KIND_V4_NET, plen);
+		if (ret == 0 && ruleset_shape_has(a, AF_INET6, plen) &&
+		    !ruleset_shape_has(b, AF_INET6, plen))
+			ret = op(p, SET_KIND_V6_NET, plen) ?: op(p, SET_KIND_ND6_NET, plen);
+		if (ret == 0 && plen < 32 && ruleset_shape_has_claim(a, AF_INET, plen) &&
+		    !ruleset_shape_has_claim(b, AF_INET, plen))
+			ret = op(p, SET_KIND_OWN4_NET, plen);
+		if (ret == 0 && ruleset_shape_has_claim(a, AF_INET6, plen) &&
+		    !ruleset_shape_has_claim(b, AF_INET6, plen))
+			ret = op(p, SET_KIND_OWN6_NET, plen) ?: op(p, SET_KIND_OWN_ND6_NET, plen);
+	}
+	return ret;
 }
 
 int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_shape *new,
 			struct plan *p)
 {
-	bool v4 = memcmp(old->v4, new->v4, sizeof(old->v4)) != 0;
-	bool v6 = memcmp(old->v6, new->v6, sizeof(old->v6)) != 0;
-	int ret = 0;
+	bool v4 = memcmp(old->v4, new->v4, sizeof(old->v4)) != 0 ||
+		  memcmp(old->c4, new->c4, sizeof(old->c4)) != 0;
+	bool v6 = memcmp(old->v6, new->v6, sizeof(old->v6)) != 0 ||
+		  memcmp(old->c6, new->c6, sizeof(old->c6)) != 0;
+	int ret = shape_sets(new, old, false, p);
 
-	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
-		if (plen < 32 && ruleset_shape_has(new, AF_INET, plen) &&
-		    !ruleset_shape_has(old, AF_INET, plen))
-			ret = set_catalog_add(p, SET_KIND_V4_NET, plen);
-		if (ret == 0 && ruleset_shape_has(new, AF_INET6, plen) &&
-		    !ruleset_shape_has(old, AF_INET6, plen))
-			ret = set_catalog_add(p, SET_KIND_V6_NET, plen)
-				  ?: set_catalog_add(p, SET_KIND_ND6_NET, plen);
-	}
 	if (v4 && ret == 0)
 		ret = chains_src_rebuild(p, AF_INET, new);
 	if (v6 && ret == 0)
@@ -68,18 +94,7 @@ int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_sh
 int ruleset_shape_end(const struct ruleset_shape *old, const struct ruleset_shape *new,
 		      struct plan *p)
 {
-	int ret = 0;
-
-	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
-		if (plen < 32 && ruleset_shape_has(old, AF_INET, plen) &&
-		    !ruleset_shape_has(new, AF_INET, plen))
-			ret = set_catalog_del(p, SET_KIND_V4_NET, plen);
-		if (ret == 0 && ruleset_shape_has(old, AF_INET6, plen) &&
-		    !ruleset_shape_has(new, AF_INET6, plen))
-			ret = set_catalog_del(p, SET_KIND_V6_NET, plen)
-				  ?: set_catalog_del(p, SET_KIND_ND6_NET, plen);
-	}
-	return ret;
+	return shape_sets(old, new, true, p);
 }
 
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
@@ -136,8 +151,8 @@ static int range_prefix(const struct range *r, size_t len)
 {
 	unsigned int plen = 0;
 
-	while (plen < len * 8 && (r->lo[plen / 8] & (0x80 >> (plen % 8))) ==
-				     (r->hi[plen / 8] & (0x80 >> (plen % 8))))
+	while (plen < len * 8 &&
+	       (r->lo[plen / 8] & (0x80 >> (plen % 8))) == (r->hi[plen / 8] & (0x80 >> (plen % 8))))
 		plen++;
 	for (unsigned int b = plen; b < len * 8; b++) {
 		bool lo = r->lo[b / 8] & (0x80 >> (b % 8)), hi = r->hi[b / 8] & (0x80 >> (b % 8));
@@ -259,7 +274,8 @@ int ruleset_protect(const struct vif_addr *prot, size_t n, struct plan *p)
 
 		for (size_t i = 0; i < n; i++) {
 			const struct vif_addr *a = &prot[i];
-			unsigned int plen = a->prefixlen > len * 8 ? (unsigned int)len * 8 : a->prefixlen;
+			unsigned int plen =
+			    a->prefixlen > len * 8 ? (unsigned int)len * 8 : a->prefixlen;
 
 			if (a->family != family)
 				continue;

@@ -52,11 +52,22 @@ int ruleset_protect(const struct vif_addr *prot, size_t n, struct plan *p);
 struct ruleset_shape {
 	uint8_t v4[32 / 8]; /* bit L: some vif has an IPv4 prefix of length L (< 32) */
 	uint8_t v6[128 / 8];
+	/* bit L: some vif claims in a shared prefix of length L (v->claims) */
+	uint8_t c4[32 / 8];
+	uint8_t c6[128 / 8];
 };
 /* Does a vif have a prefix of length plen (< 32 or < 128) in family (AF_INET, AF_INET6)? */
 static inline bool ruleset_shape_has(const struct ruleset_shape *s, int family, unsigned int plen)
 {
 	const uint8_t *b = family == AF_INET ? s->v4 : s->v6;
+
+	return b[plen / 8] & (1u << (plen % 8));
+}
+/* Does a vif claim in a shared prefix of length plen in family? */
+static inline bool ruleset_shape_has_claim(const struct ruleset_shape *s, int family,
+					   unsigned int plen)
+{
+	const uint8_t *b = family == AF_INET ? s->c4 : s->c6;
 
 	return b[plen / 8] & (1u << (plen % 8));
 }

@@ -45,6 +45,9 @@ static const struct {
     [SET_KIND_V4_NET] = {"v4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0, false},
     [SET_KIND_V6_NET] = {"v6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0, false},
     [SET_KIND_ND6_NET] = {"nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0, false},
+    [SET_KIND_OWN4_NET] = {"own4", {K1, STMT_FIELD_IP_SADDR}, 2, false, 0, false},
+    [SET_KIND_OWN6_NET] = {"own6", {K1, STMT_FIELD_IP6_SADDR}, 2, false, 0, false},
+    [SET_KIND_OWN_ND6_NET] = {"own-nd6", {K1, STMT_FIELD_ND_TARGET}, 2, true, 0, false},
 #undef K1
 };
 

@@ -39,6 +39,11 @@ enum set_kind {
 	SET_KIND_V4_NET,  /* ifname . ipv4_addr: v4-<len> */
 	SET_KIND_V6_NET,  /* ifname . ipv6_addr: v6-<len> */
 	SET_KIND_ND6_NET, /* iifname . @th,64,128: nd6-<len> */
+	/* the prefixes ports share with other vifs, addresses in them claimed
+	 * first come, first served (own-judge.h) */
+	SET_KIND_OWN4_NET,    /* ifname . ipv4_addr: own4-<len> */
+	SET_KIND_OWN6_NET,    /* ifname . ipv6_addr: own6-<len> */
+	SET_KIND_OWN_ND6_NET, /* iifname . @th,64,128: own-nd6-<len> */
 	_SET_KIND_MAX,
 };
 
@@ -49,7 +54,8 @@ enum set_kind {
 bool set_catalog_is_per_length(enum set_kind k);
 /* The name of set k (plen: the prefix length of a per-length set). */
 void set_catalog_name(enum set_kind k, unsigned int plen, char *buf, size_t len);
-/* Is k an interval set (flags interval, elements are ranges)? */
+/* Is k an interval set (flags interval, one key field, elements are a
+ * start and an interval end: ruleset_protect())? */
 bool set_catalog_is_interval(enum set_kind k);
 /* The objects set k maps to (NFT_OBJECT_*), 0 for a plain set. */
 uint32_t set_catalog_obj_type(enum set_kind k);

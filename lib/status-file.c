@@ -10,7 +10,7 @@ static const char *const field_names[_STATUS_FIELD_MAX] = {
     [STATUS_PORT] = "port",	  [STATUS_EMU] = "emu",		  [STATUS_DOMAIN] = "domain",
     [STATUS_STATE] = "state",	  [STATUS_MAC] = "mac",		  [STATUS_BRIDGE] = "bridge",
     [STATUS_ALLOWED] = "allowed", [STATUS_WITHHELD] = "withheld", [STATUS_ERROR] = "error",
-    [STATUS_OWNED] = "owned",
+    [STATUS_OWNED] = "owned",	  [STATUS_SHARED] = "shared",
 };
 
 const char *status_field_to_string(enum status_field f)

@@ -37,7 +37,8 @@ enum status_field {
 	STATUS_ALLOWED,	 /* space-separated */
 	STATUS_WITHHELD, /* "ADDR conflict PORT/DOMAIN/DOMID; ADDR protected P" */
 	STATUS_ERROR,
-	STATUS_OWNED, /* space-separated: link-locals it claimed (not in allowed) */
+	STATUS_OWNED,  /* space-separated: addresses it claimed (not in allowed) */
+	STATUS_SHARED, /* space-separated: prefixes it shares, claimed in (not in allowed) */
 	_STATUS_FIELD_MAX,
 };
 

@@ -40,6 +40,8 @@ static const struct stmt_field_def fields[_STMT_FIELD_MAX] = {
 			    "ether_addr"},
     [STMT_FIELD_ARP_SPA] = {NFT_PAYLOAD_NETWORK_HEADER, 14, 4, "arp saddr ip", NFT_TYPE_IPADDR,
 			    "ipv4_addr"},
+    [STMT_FIELD_ARP_TPA] = {NFT_PAYLOAD_NETWORK_HEADER, 24, 4, "arp daddr ip", NFT_TYPE_IPADDR,
+			    "ipv4_addr"},
     [STMT_FIELD_ND_TARGET] = {NFT_PAYLOAD_TRANSPORT_HEADER, 8, 16, "@th,64,128", NFT_TYPE_INTEGER,
 			      NULL},
     [STMT_FIELD_ND_OPT_LLA] = {NFT_PAYLOAD_TRANSPORT_HEADER, 26, 6, "@th,208,48", NFT_TYPE_INTEGER,

@@ -42,6 +42,7 @@ enum stmt_field {
 	STMT_FIELD_IP6_SADDR,	/* 16 */
 	STMT_FIELD_ARP_SHA,	/* 6 (8) */
 	STMT_FIELD_ARP_SPA,	/* 4 */
+	STMT_FIELD_ARP_TPA,	/* 4 */
 	STMT_FIELD_ND_TARGET,	/* 16: @th,64,128 */
 	STMT_FIELD_ND_OPT_LLA,	/* 6 (8): @th,208,48 */
 	_STMT_FIELD_MAX,

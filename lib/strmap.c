@@ -89,7 +89,7 @@ void **strmap_put(struct strmap *m, const char *key, int *ret_added)
 	s = probe(m, key, h);
 	*ret_added = !s->key;
 	if (!s->key) {
-		*s = (struct strmap_slot){ .key = key, .hash = h };
+		*s = (struct strmap_slot){.key = key, .hash = h};
 		m->n++;
 	}
 	return &s->value;
@@ -118,7 +118,7 @@ bool strmap_del(struct strmap *m, const char *key)
 		m->slots[hole] = m->slots[i];
 		hole = i;
 	}
-	m->slots[hole] = (struct strmap_slot){ 0 };
+	m->slots[hole] = (struct strmap_slot){0};
 	m->n--;
 	return true;
 }

@@ -53,7 +53,9 @@ bool vif_equal(const struct vif *a, const struct vif *b)
 	    a->has_ip != b->has_ip || a->n_addrs != b->n_addrs || memcmp(a->mac, b->mac, 6) != 0 ||
 	    strcmp(a->name, b->name) != 0 || strcmp(a->emu_name, b->emu_name) != 0 ||
 	    strcmp(a->bridge, b->bridge) != 0 || a->n_vmacs != b->n_vmacs ||
-	    memcmp(a->vmacs, b->vmacs, a->n_vmacs * sizeof(a->vmacs[0])) != 0)
+	    memcmp(a->vmacs, b->vmacs, a->n_vmacs * sizeof(a->vmacs[0])) != 0 ||
+	    a->n_claims != b->n_claims ||
+	    memcmp(a->claims, b->claims, a->n_claims * sizeof(a->claims[0])) != 0)
 		return false;
 	return memcmp(a->addrs, b->addrs, a->n_addrs * sizeof(a->addrs[0])) == 0;
 }

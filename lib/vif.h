@@ -23,6 +23,8 @@
 #define VIF_DEVID_MAX 65535
 /* Most VRRP virtual macs one vif may send from ([shared] entries it is in). */
 #define VIF_VMACS_MAX 8
+/* Most prefixes one vif shares with other guests (lib/resolve.c). */
+#define VIF_CLAIMS_MAX 8
 
 /* Human-readable reason for a rejection, e.g.
  * "key 'mac': value '01:00:5e:00:00:01' is a multicast address". */
@@ -71,6 +73,14 @@ struct vif {
 	 */
 	size_t n_vmacs;
 	uint8_t vmacs[VIF_VMACS_MAX][6];
+	/*
+	 * Prefixes of its `ip` key that other guests' `ip` keys list too (never
+	 * from xenstore: lib/resolve.c finds them): shared, each address in
+	 * them belongs to the first vif that claims it (daemon/ownership.c),
+	 * so they are not in addrs.
+	 */
+	size_t n_claims;
+	struct vif_addr claims[VIF_CLAIMS_MAX];
 	size_t n_addrs;
 	struct vif_addr addrs[VIF_ADDRS_MAX];
 };

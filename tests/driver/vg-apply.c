@@ -15,6 +15,8 @@
  *
  * FILE describes vifs as their backend directories would, one per line:
  *   <domid> <devid> mac=00:16:3e:00:00:01 ip="192.0.2.5 2001:db8::5" vifname=web0 type=vif_ioemu
+ * and shared="PREFIX ..." for the prefixes it shares with other vifs (the
+ * daemon's resolve finds those: v->claims).
  * Lines starting with '#' are comments.  Values go through the same parsers
  * as the daemon's, so a bad line is reported and the vif left out (its ports
  * stay fail-closed), as the daemon would.
@@ -43,8 +45,8 @@ struct vifs {
 static int parse_line(char *line, const struct policy *pol, struct vif *ret,
 		      struct vif_error *err)
 {
-	char *keys[5] = { 0 };
-	const char *names[5] = { "mac", "ip", "vifname", "type", "bridge" };
+	char *keys[6] = { 0 };
+	const char *names[6] = { "mac", "ip", "vifname", "type", "bridge", "shared" };
 	char *p = line, *tok[32];
 	size_t n = 0;
 	uint32_t domid, devid;
@@ -87,10 +89,10 @@ static int parse_line(char *line, const struct policy *pol, struct vif *ret,
 			return -EINVAL;
 		}
 		*eq = 0;
-		for (k = 0; k < 5; k++)
+		for (k = 0; k < 6; k++)
 			if (strcmp(tok[i], names[k]) == 0)
 				break;
-		if (k == 5) {
+		if (k == 6) {
 			snprintf(err->text, sizeof(err->text), "unknown key '%s'", tok[i]);
 			return -EINVAL;
 		}
@@ -100,7 +102,22 @@ static int parse_line(char *line, const struct policy *pol, struct vif *ret,
 		.mac = keys[0], .ip = keys[1], .vifname = keys[2], .type = keys[3],
 		.bridge = keys[4],
 	};
-	return vif_from_keys(domid, devid, &vk, &pol->limits, ret, err);
+	struct vif_addr claims[VIF_ADDRS_MAX];
+	size_t n_claims = 0;
+
+	if (keys[5] && (r = vif_ip_list_parse("shared", keys[5], &pol->limits, claims, &n_claims,
+					     err)) < 0)
+		return r;
+	if (n_claims > VIF_CLAIMS_MAX) {
+		snprintf(err->text, sizeof(err->text), "more than %d shared prefixes",
+			 VIF_CLAIMS_MAX);
+		return -EINVAL;
+	}
+	if ((r = vif_from_keys(domid, devid, &vk, &pol->limits, ret, err)) < 0)
+		return r;
+	memcpy(ret->claims, claims, n_claims * sizeof(claims[0]));
+	ret->n_claims = n_claims;
+	return 0;
 }
 
 static int load(const char *path, const struct policy *pol, struct vifs *out)

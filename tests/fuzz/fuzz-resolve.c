@@ -121,7 +121,33 @@ static bool addr_same(const struct vif_addr *a, const struct vif_addr *b)
 	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-/* The reference: every entry against every entry granted to an earlier vif. */
+static bool is_exact(const struct vif_addr *a)
+{
+	return a->prefixlen == (a->family == AF_INET ? 32 : 128);
+}
+
+static bool lists_prefix(const struct vif *v, const struct vif_addr *a)
+{
+	for (size_t k = 0; k < v->n_addrs; k++)
+		if (v->addrs[k].prefixlen == a->prefixlen && overlap(&v->addrs[k], a))
+			return true;
+	return false;
+}
+
+/* A prefix two conflicting vifs list is shared. */
+static bool is_shared(const struct resolve_in *in, size_t n, const struct vif_addr *a)
+{
+	for (size_t i = 0; i < n && !is_exact(a); i++)
+		for (size_t j = 0; j < n; j++)
+			if (conflict(&in[i], &in[j]) && lists_prefix(in[i].vif, a) &&
+			    lists_prefix(in[j].vif, a))
+				return true;
+	return false;
+}
+
+/* The reference: every entry against every entry granted to an earlier vif
+ * (a shared prefix: those around it), then (a prefix not shared) against
+ * the shared prefixes of earlier vifs. */
 static void reference(const struct resolve_in *in, size_t n, const struct vif_addr *prot,
 		      size_t n_prot, const size_t *order, struct resolve_out *o)
 {
@@ -130,11 +156,12 @@ static void reference(const struct resolve_in *in, size_t n, const struct vif_ad
 
 		o[i].effective = *in[i].vif;
 		o[i].effective.n_addrs = 0;
+		o[i].effective.n_claims = 0;
 		o[i].n_withheld = 0;
 		for (size_t k = 0; k < in[i].vif->n_addrs; k++) {
 			const struct vif_addr *a = &in[i].vif->addrs[k];
 			struct resolve_withheld w = {.addr = *a};
-			bool is_withheld = false;
+			bool is_withheld = false, shared = is_shared(in, n, a);
 
 			for (size_t q = 0; q < n_prot && !is_withheld; q++)
 				if (prot[q].prefixlen <= a->prefixlen && overlap(a, &prot[q])) {
@@ -143,20 +170,31 @@ static void reference(const struct resolve_in *in, size_t n, const struct vif_ad
 					w.protected_addr = prot[q];
 					is_withheld = true;
 				}
-			for (size_t pj = 0; pj < p && !is_withheld; pj++) {
-				size_t j = order[pj];
+			for (int pass = 0; pass < 2 && !is_withheld; pass++)
+				for (size_t pj = 0; pj < p && !is_withheld; pj++) {
+					size_t j = order[pj];
+					const struct vif *e = &o[j].effective;
+					size_t nm = pass ? e->n_claims : e->n_addrs;
 
-				if (!conflict(&in[i], &in[j]))
-					continue;
-				for (size_t m = 0; m < o[j].effective.n_addrs && !is_withheld; m++)
-					if (overlap(a, &o[j].effective.addrs[m])) {
-						w.why = RESOLVE_WHY_CONFLICT;
-						w.other = j;
-						is_withheld = true;
+					if (!conflict(&in[i], &in[j]) ||
+					    (pass == 1 && (shared || is_exact(a))))
+						continue;
+					for (size_t m = 0; m < nm && !is_withheld; m++) {
+						const struct vif_addr *b =
+						    pass ? &e->claims[m] : &e->addrs[m];
+
+						if (overlap(a, b) &&
+						    (!shared || b->prefixlen <= a->prefixlen)) {
+							w.why = RESOLVE_WHY_CONFLICT;
+							w.other = j;
+							is_withheld = true;
+						}
 					}
-			}
+				}
 			if (is_withheld)
 				o[i].withheld[o[i].n_withheld++] = w;
+			else if (shared)
+				o[i].effective.claims[o[i].effective.n_claims++] = *a;
 			else
 				o[i].effective.addrs[o[i].effective.n_addrs++] = *a;
 		}
@@ -183,7 +221,7 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 
 	for (size_t i = 0; i < n; i++) {
 		const struct vif *v = in[i].vif, *e = &out[i].effective;
-		size_t g = 0, w = 0;
+		size_t g = 0, w = 0, c = 0;
 
 		/* Everything but the addresses is copied. */
 		if (e->domid != v->domid || e->devid != v->devid || e->type != v->type ||
@@ -192,8 +230,8 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 		    strcmp(e->bridge, v->bridge) != 0)
 			abort();
 
-		/* granted + withheld = the input, each in input order. */
-		if (e->n_addrs + out[i].n_withheld != v->n_addrs)
+		/* granted + withheld + shared = the input, each in input order. */
+		if (e->n_addrs + out[i].n_withheld + e->n_claims != v->n_addrs)
 			abort();
 		for (size_t k = 0; k < v->n_addrs; k++) {
 			if (g < e->n_addrs && addr_same(&e->addrs[g], &v->addrs[k]))
@@ -201,8 +239,31 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 			else if (w < out[i].n_withheld &&
 				 addr_same(&out[i].withheld[w].addr, &v->addrs[k]))
 				w++;
+			else if (c < e->n_claims && addr_same(&e->claims[c], &v->addrs[k]))
+				c++;
 			else
 				abort();
+		}
+
+		/* A shared prefix: not a single address, two vifs that conflict
+		 * list it (not always this one's rival: the two halves of a
+		 * migration share with a third), it is not protected, and no conflicting vif's
+		 * grant is a prefix around it. */
+		for (size_t k = 0; k < e->n_claims; k++) {
+			const struct vif_addr *x = &e->claims[k];
+
+			if (is_exact(x) || !is_shared(in, n, x))
+				abort();
+			for (size_t q = 0; q < n_prot; q++)
+				if (prot[q].prefixlen <= x->prefixlen && overlap(x, &prot[q]))
+					abort();
+			for (size_t j = 0; j < n; j++)
+				for (size_t m = 0; j != i && conflict(&in[i], &in[j]) &&
+						   m < out[j].effective.n_addrs;
+				     m++)
+					if (out[j].effective.addrs[m].prefixlen <= x->prefixlen &&
+					    overlap(x, &out[j].effective.addrs[m]))
+						abort();
 		}
 
 		/* Every withheld entry names a real reason. */
@@ -225,6 +286,10 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 					is_found =
 					    is_found ||
 					    overlap(&x->addr, &out[x->other].effective.addrs[m]);
+				for (size_t m = 0; m < out[x->other].effective.n_claims; m++)
+					is_found =
+					    is_found ||
+					    overlap(&x->addr, &out[x->other].effective.claims[m]);
 				if (!is_found)
 					abort();
 				break;
@@ -258,8 +323,12 @@ static void check(const struct resolve_in *in, size_t n, const struct vif_addr *
 	reference(in, n, prot, n_prot, order, want);
 	for (size_t i = 0; i < n; i++) {
 		if (want[i].effective.n_addrs != out[i].effective.n_addrs ||
-		    want[i].n_withheld != out[i].n_withheld)
+		    want[i].n_withheld != out[i].n_withheld ||
+		    want[i].effective.n_claims != out[i].effective.n_claims)
 			abort();
+		for (size_t k = 0; k < want[i].effective.n_claims; k++)
+			if (!addr_same(&want[i].effective.claims[k], &out[i].effective.claims[k]))
+				abort();
 		for (size_t k = 0; k < want[i].effective.n_addrs; k++)
 			if (!addr_same(&want[i].effective.addrs[k], &out[i].effective.addrs[k]))
 				abort();

@@ -12,10 +12,9 @@
 # and succeed with it off (daemon stopped, table deleted), so every check
 # can fail.
 #
-# VG_GUESTS_PENDING=1 runs instead the cases that need what issue 14 has not
-# built yet (ownership of self-configured addresses, shared addresses,
-# fragmented ICMPv6, refusing fe80::/64 in ip=): tests/integration/
-# guest-pending.sh, in a world of their own.  They fail today.
+# VG_GUESTS_WORLD=shared runs instead the shared world (the guest-shared
+# test): guests sharing the gateway's /64 and /24, each address in them
+# owned first come, first served (tests/integration/guest-shared.sh).
 # VG_GUESTS_CASES="dhcp4 attacks ..." runs only the named cases.
 . "$VG_SOURCE_DIR/tests/lib/common.sh"
 . "$VG_SOURCE_DIR/tests/lib/world.sh"
@@ -75,10 +74,10 @@ keep_log() {
 	[ -z "${VG_GUESTS_KEEP_LOG:-}" ] || cp "$VG_DAEMON_LOG" "$VG_GUESTS_KEEP_LOG"
 }
 
-if [ "${VG_GUESTS_PENDING:-0}" = 1 ]; then
-	# shellcheck source=guest-pending.sh
-	. "$VG_SOURCE_DIR/tests/integration/guest-pending.sh"
-	pending_main
+if [ "${VG_GUESTS_WORLD:-}" = shared ]; then
+	# shellcheck source=guest-shared.sh
+	. "$VG_SOURCE_DIR/tests/integration/guest-shared.sh"
+	shared_main
 	took "done"
 	keep_log
 	vg_done

@@ -14,8 +14,7 @@
 #include "test-addr.h"
 
 /* A tiny world: two vifs, "me" and "them". */
-static const char me[] = "me",
-		  them[] = "them";
+static const char me[] = "me", them[] = "them";
 static struct vif_addr protected_a, configured_a[2], owned_a[2];
 static const void *configured_who[2], *owned_who[2];
 static const uint8_t mac_me[6] = {0x00, 0x16, 0x3e, 0x00, 0x00, 0x01};
@@ -156,20 +155,20 @@ int main(void)
 	/* the claimed address from the logged frame */
 	{
 		uint8_t pkt[80] = {0x60, 0, 0, 0, 0, 24, 58, 255};
-		bool dad = true;
+		enum own_how how = OWN_HOW_DAD;
 
 		/* a frame from fe80::abcd: its source */
 		pkt[8] = 0xfe;
 		pkt[9] = 0x80;
 		pkt[22] = 0xab;
 		pkt[23] = 0xcd;
-		CHECK(own_claim_address(pkt, 40, 0x86dd, &a, &dad) == 0);
-		CHECK(!dad && a.family == AF_INET6 && a.prefixlen == 128 && a.addr[0] == 0xfe &&
-		      a.addr[15] == 0xcd);
-		CHECK(own_claim_address(pkt, 39, 0x86dd, &a, &dad) == -EINVAL);
-		CHECK(own_claim_address(pkt, 40, 0x0800, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 40, 0x86dd, &a, &how) == 0);
+		CHECK(how == OWN_HOW_FRAME && a.family == AF_INET6 && a.prefixlen == 128 &&
+		      a.addr[0] == 0xfe && a.addr[15] == 0xcd);
+		CHECK(own_claim_address(pkt, 39, 0x86dd, &a, &how) == -EINVAL);
+		CHECK(own_claim_address(pkt, 40, 0x0800, &a, &how) == -EINVAL);
 		pkt[0] = 0x40;
-		CHECK(own_claim_address(pkt, 40, 0x86dd, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 40, 0x86dd, &a, &how) == -EINVAL);
 		pkt[0] = 0x60;
 		/* a DAD solicitation (source ::) for fe80::1:2: its target */
 		memset(pkt + 8, 0, 16);
@@ -178,18 +177,62 @@ int main(void)
 		pkt[49] = 0x80;
 		pkt[61] = 1;
 		pkt[63] = 2;
-		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == 0);
-		CHECK(dad && a.addr[0] == 0xfe && a.addr[13] == 1 && a.addr[15] == 2);
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &how) == 0);
+		CHECK(how == OWN_HOW_DAD && a.addr[0] == 0xfe && a.addr[13] == 1 &&
+		      a.addr[15] == 2);
 		/* cut short, not an NS, an extension header first, a code */
-		CHECK(own_claim_address(pkt, 63, 0x86dd, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 63, 0x86dd, &a, &how) == -EINVAL);
 		pkt[40] = 136;
-		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &how) == -EINVAL);
 		pkt[40] = 135;
 		pkt[6] = 0;
-		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &how) == -EINVAL);
 		pkt[6] = 58;
 		pkt[41] = 1;
-		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &dad) == -EINVAL);
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &how) == -EINVAL);
+		/* a neighbour advertisement from fe80::abcd: its target */
+		pkt[41] = 0;
+		pkt[40] = 136;
+		pkt[8] = 0xfe;
+		pkt[9] = 0x80;
+		pkt[23] = 0xcd;
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &how) == 0);
+		CHECK(how == OWN_HOW_NA && a.addr[13] == 1 && a.addr[15] == 2);
+		/* any other ICMPv6 from it: its source */
+		pkt[40] = 128;
+		CHECK(own_claim_address(pkt, 64, 0x86dd, &a, &how) == 0);
+		CHECK(how == OWN_HOW_FRAME && a.addr[15] == 0xcd);
+	}
+	CHECK(strcmp(own_how_to_string(OWN_HOW_PROBE), "an ARP probe") == 0);
+	CHECK(strcmp(own_how_to_string(_OWN_HOW_MAX), "?") == 0);
+
+	{
+		/* IPv4: its source; ARP: the sender's address, a probe's target */
+		uint8_t ip[20] = {0x45}, arp[28] = {0, 1, 0x08, 0x00, 6, 4, 0, 1};
+		enum own_how how = OWN_HOW_DAD;
+
+		memcpy(ip + 12, (const uint8_t[]){192, 0, 2, 7}, 4);
+		CHECK(own_claim_address(ip, 20, 0x0800, &a, &how) == 0);
+		CHECK(how == OWN_HOW_FRAME && a.family == AF_INET && a.prefixlen == 32 &&
+		      a.addr[3] == 7);
+		CHECK(own_claim_address(ip, 19, 0x0800, &a, &how) == -EINVAL);
+		memset(ip + 12, 0, 4);
+		CHECK(own_claim_address(ip, 20, 0x0800, &a, &how) == -EINVAL);
+		ip[0] = 0x65;
+		CHECK(own_claim_address(ip, 20, 0x0800, &a, &how) == -EINVAL);
+		memcpy(arp + 24, (const uint8_t[]){192, 0, 2, 9}, 4);
+		CHECK(own_claim_address(arp, 28, 0x0806, &a, &how) == 0);
+		CHECK(how == OWN_HOW_PROBE && a.family == AF_INET && a.addr[3] == 9);
+		memcpy(arp + 14, (const uint8_t[]){192, 0, 2, 8}, 4);
+		CHECK(own_claim_address(arp, 28, 0x0806, &a, &how) == 0);
+		CHECK(how == OWN_HOW_ANNOUNCE && a.addr[3] == 8);
+		CHECK(own_claim_address(arp, 27, 0x0806, &a, &how) == -EINVAL);
+		arp[5] = 16;
+		CHECK(own_claim_address(arp, 28, 0x0806, &a, &how) == -EINVAL);
+		arp[5] = 4;
+		memset(arp + 14, 0, 4);
+		memset(arp + 24, 0, 4);
+		CHECK(own_claim_address(arp, 28, 0x0806, &a, &how) == -EINVAL);
 	}
 
 	CHECK(strcmp(own_verdict_to_string(OWN_OWNED), "owned by another vif") == 0);

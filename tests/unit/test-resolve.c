@@ -50,6 +50,7 @@ static void make_vif(struct vif *v, uint32_t domid, uint32_t devid, const char *
 
 #define MAC_A "00:16:3e:00:00:0a"
 #define MAC_B "00:16:3e:00:00:0b"
+#define MAC_C "00:16:3e:00:00:0c"
 
 /* "192.0.2.5 2001:db8::/64": the granted entries of one output. */
 static const char *granted_str(const struct resolve_out *o)
@@ -62,6 +63,22 @@ static const char *granted_str(const struct resolve_out *o)
 		if (k > 0)
 			*p++ = ' ';
 		vif_addr_to_string(&o->effective.addrs[k], p, VIF_ADDR_STRLEN);
+		p += strlen(p);
+	}
+	return buf;
+}
+
+/* The shared prefixes it may claim addresses in. */
+static const char *claims_str(const struct resolve_out *o)
+{
+	static char buf[VIF_CLAIMS_MAX * (VIF_ADDR_STRLEN + 1)];
+	char *p = buf;
+
+	*p = '\0';
+	for (size_t k = 0; k < o->effective.n_claims; k++) {
+		if (k > 0)
+			*p++ = ' ';
+		vif_addr_to_string(&o->effective.claims[k], p, VIF_ADDR_STRLEN);
 		p += strlen(p);
 	}
 	return buf;
@@ -201,6 +218,61 @@ static void test_order(void)
 	CHECK_STR(withheld_str(&out[0]), "192.0.2.5=conflict:1");
 }
 
+/* A prefix several guests list is shared: claim space for each, not a
+ * grant, and no conflict among them. */
+static void test_shared_prefix(void)
+{
+	struct vif_addr gw = addr("2001:db8:1::1");
+
+	/* two guests on one /64 with the gateway protected inside it; an
+	 * exact address inside stays its configurer's; a private /64 stays a grant */
+	set_in(0, 1, 0, MAC_A, "2001:db8:1::/64 192.0.2.0/24 2001:db8:2::/64", "a", 1);
+	set_in(1, 2, 0, MAC_B, "2001:db8:1::/64 2001:db8:1::b 192.0.2.0/24", "b", 2);
+	set_in(2, 3, 0, MAC_C, "2001:db8:1::/64", "c", 3);
+	if (run(3, &gw, 1) < 0)
+		return;
+	CHECK_STR(claims_str(&out[0]), "2001:db8:1::/64 192.0.2.0/24");
+	CHECK_STR(granted_str(&out[0]), "2001:db8:2::/64");
+	CHECK_STR(withheld_str(&out[0]), "");
+	CHECK_STR(claims_str(&out[1]), "2001:db8:1::/64 192.0.2.0/24");
+	CHECK_STR(granted_str(&out[1]), "2001:db8:1::b");
+	CHECK_STR(claims_str(&out[2]), "2001:db8:1::/64");
+
+	/* the halves of a local migration (same mac, same name) share
+	 * nothing: the prefix is a grant for both, as before */
+	set_in(0, 1, 0, MAC_A, "2001:db8:1::/64", "web", 1);
+	set_in(1, 2, 0, MAC_A, "2001:db8:1::/64", "web--incoming", 2);
+	if (run(2, NULL, 0) < 0)
+		return;
+	CHECK_STR(claims_str(&out[0]), "");
+	CHECK_STR(granted_str(&out[1]), "2001:db8:1::/64");
+
+	/* a private prefix around a shared one conflicts with it both ways
+	 * round, so no guest can send from another's owned address */
+	set_in(0, 1, 0, MAC_A, "2001:db8:1::/48", "a", 1);
+	set_in(1, 2, 0, MAC_B, "2001:db8:1::/64", "b", 2);
+	set_in(2, 3, 0, MAC_C, "2001:db8:1::/64", "c", 3);
+	if (run(3, NULL, 0) < 0)
+		return;
+	CHECK_STR(granted_str(&out[0]), "2001:db8:1::/48");
+	CHECK_STR(withheld_str(&out[1]), "2001:db8:1::/64=conflict:0");
+	CHECK_STR(withheld_str(&out[2]), "2001:db8:1::/64=conflict:0");
+	in[0].rank = 4;
+	if (run(3, NULL, 0) < 0)
+		return;
+	CHECK_STR(withheld_str(&out[0]), "2001:db8:1::/48=conflict:1");
+	CHECK_STR(claims_str(&out[1]), "2001:db8:1::/64");
+
+	/* a prefix equal to a protected one is withheld, shared or not */
+	gw = addr("192.0.2.0/24");
+	set_in(0, 1, 0, MAC_A, "192.0.2.0/24", "a", 1);
+	set_in(1, 2, 0, MAC_B, "192.0.2.0/24", "b", 2);
+	if (run(2, &gw, 1) < 0)
+		return;
+	CHECK_STR(claims_str(&out[0]), "");
+	CHECK_STR(withheld_str(&out[1]), "192.0.2.0/24=protected:0(192.0.2.0/24)");
+}
+
 static void test_prefix(void)
 {
 	/* A prefix first: exact addresses inside it are withheld, outside granted. */
@@ -221,15 +293,19 @@ static void test_prefix(void)
 	CHECK_STR(granted_str(&out[0]), "192.0.2.32/28");
 	CHECK_STR(withheld_str(&out[0]), "192.0.2.0/28=conflict:1 2001:db8:1::/64=conflict:1");
 
-	/* Nested prefixes both ways, and an equal prefix. */
+	/* Nested prefixes both ways, and an equal prefix: shared by a and c,
+	 * so a conflict for the prefixes around and inside it. */
 	set_in(0, 1, 0, MAC_A, "198.51.100.0/25", "a", 1);
 	set_in(1, 2, 0, MAC_B, "198.51.100.0/24 198.51.100.128/25", "b", 2);
 	set_in(2, 3, 0, MAC_B, "198.51.100.64/26 198.51.100.0/25", "c", 3);
 	if (run(3, NULL, 0) < 0)
 		return;
+	CHECK_STR(granted_str(&out[0]), "");
+	CHECK_STR(claims_str(&out[0]), "198.51.100.0/25");
 	CHECK_STR(granted_str(&out[1]), "198.51.100.128/25");
 	CHECK_STR(withheld_str(&out[1]), "198.51.100.0/24=conflict:0");
-	CHECK_STR(withheld_str(&out[2]), "198.51.100.64/26=conflict:0 198.51.100.0/25=conflict:0");
+	CHECK_STR(withheld_str(&out[2]), "198.51.100.64/26=conflict:0");
+	CHECK_STR(claims_str(&out[2]), "198.51.100.0/25");
 
 	/* The neighbouring /25 and the address just past a /28 do not overlap. */
 	set_in(0, 1, 0, MAC_A, "198.51.100.0/25 192.0.2.0/28", "a", 1);
@@ -529,7 +605,7 @@ static void test_overlap_random(void)
 	unsigned seed = 12345, bad = 0;
 
 	for (int i = 0; i < 200000; i++) {
-		struct vif_addr a = { 0 }, b;
+		struct vif_addr a = {0}, b;
 		unsigned bits;
 
 		seed = seed * 1103515245 + 12345;
@@ -664,6 +740,38 @@ static bool ref_before(const struct resolve_in *r, size_t i, size_t j)
 	return i < j;
 }
 
+static bool ref_is_exact(const struct vif_addr *a)
+{
+	return a->prefixlen == (a->family == AF_INET ? 32 : 128);
+}
+
+static bool ref_same_prefix(const struct vif_addr *a, const struct vif_addr *b)
+{
+	return a->prefixlen == b->prefixlen && ref_overlap(a, b);
+}
+
+/* A prefix two conflicting vifs list: shared (at most VIF_CLAIMS_MAX per
+ * vif, which the random cases never reach). */
+static bool ref_is_shared(const struct resolve_in *r, size_t n, const struct vif_addr *a)
+{
+	if (ref_is_exact(a))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			bool li = false, lj = false;
+
+			if (!ref_conflict(&r[i], &r[j]))
+				continue;
+			for (size_t k = 0; k < r[i].vif->n_addrs; k++)
+				li = li || ref_same_prefix(&r[i].vif->addrs[k], a);
+			for (size_t k = 0; k < r[j].vif->n_addrs; k++)
+				lj = lj || ref_same_prefix(&r[j].vif->addrs[k], a);
+			if (li && lj)
+				return true;
+		}
+	return false;
+}
+
 static void ref_resolve(const struct resolve_in *r, size_t n, const struct vif_addr *prot,
 			size_t n_prot, struct resolve_out *o)
 {
@@ -686,11 +794,12 @@ static void ref_resolve(const struct resolve_in *r, size_t n, const struct vif_a
 
 		o[i].effective = *r[i].vif;
 		o[i].effective.n_addrs = 0;
+		o[i].effective.n_claims = 0;
 		o[i].n_withheld = 0;
 		for (size_t k = 0; k < r[i].vif->n_addrs; k++) {
 			const struct vif_addr *a = &r[i].vif->addrs[k];
 			struct resolve_withheld w = {.addr = *a};
-			bool is_withheld = false;
+			bool is_withheld = false, shared = ref_is_shared(r, n, a);
 
 			for (size_t q = 0; q < n_prot && !is_withheld; q++)
 				if (prot[q].prefixlen <= a->prefixlen && ref_overlap(a, &prot[q])) {
@@ -699,17 +808,33 @@ static void ref_resolve(const struct resolve_in *r, size_t n, const struct vif_a
 					w.protected_addr = prot[q];
 					is_withheld = true;
 				}
-			for (size_t pj = 0; pj < p && !is_withheld; pj++) {
-				size_t j = order[pj];
+			/* granted entries of earlier conflicting vifs (for a shared
+			 * prefix only those around it), then their shared prefixes
+			 * (for a prefix that is not shared) */
+			for (int pass = 0; pass < 2 && !is_withheld; pass++)
+				for (size_t pj = 0; pj < p && !is_withheld; pj++) {
+					size_t j = order[pj];
+					const struct vif *e = &o[j].effective;
+					size_t nm = pass ? e->n_claims : e->n_addrs;
 
-				if (!ref_conflict(&r[i], &r[j]))
-					continue;
-				for (size_t m = 0; m < o[j].effective.n_addrs && !is_withheld; m++)
-					if (ref_overlap(a, &o[j].effective.addrs[m])) {
-						w.why = RESOLVE_WHY_CONFLICT;
-						w.other = j;
-						is_withheld = true;
+					if (!ref_conflict(&r[i], &r[j]) ||
+					    (pass == 1 && (shared || ref_is_exact(a))))
+						continue;
+					for (size_t m = 0; m < nm && !is_withheld; m++) {
+						const struct vif_addr *b =
+						    pass ? &e->claims[m] : &e->addrs[m];
+
+						if (ref_overlap(a, b) &&
+						    (!shared || b->prefixlen <= a->prefixlen)) {
+							w.why = RESOLVE_WHY_CONFLICT;
+							w.other = j;
+							is_withheld = true;
+						}
 					}
+				}
+			if (!is_withheld && shared) {
+				o[i].effective.claims[o[i].effective.n_claims++] = *a;
+				continue;
 			}
 			if (is_withheld)
 				o[i].withheld[o[i].n_withheld++] = w;
@@ -732,8 +857,12 @@ static bool out_same(const struct resolve_out *a, const struct resolve_out *b)
 	    a->effective.has_ip != b->effective.has_ip ||
 	    strcmp(a->effective.name, b->effective.name) != 0 ||
 	    memcmp(a->effective.mac, b->effective.mac, 6) != 0 ||
-	    a->effective.n_addrs != b->effective.n_addrs || a->n_withheld != b->n_withheld)
+	    a->effective.n_addrs != b->effective.n_addrs || a->n_withheld != b->n_withheld ||
+	    a->effective.n_claims != b->effective.n_claims)
 		return false;
+	for (size_t k = 0; k < a->effective.n_claims; k++)
+		if (!addr_same(&a->effective.claims[k], &b->effective.claims[k]))
+			return false;
 	for (size_t k = 0; k < a->effective.n_addrs; k++)
 		if (!addr_same(&a->effective.addrs[k], &b->effective.addrs[k]))
 			return false;
@@ -806,7 +935,7 @@ static void test_random(void)
 	static const uint8_t macs[2][6] = {{0x00, 0x16, 0x3e, 0, 0, 1},
 					   {0x00, 0x16, 0x3e, 0, 0, 2}};
 	static struct resolve_out want[CASE_MAX];
-	unsigned n_cases = 2000, n_bad = 0, n_withheld = 0, n_conflict = 0;
+	unsigned n_cases = 2000, n_bad = 0, n_withheld = 0, n_conflict = 0, n_claims = 0;
 
 	for (unsigned c = 0; c < n_cases; c++) {
 		/* Mostly small cases; every tenth deep enough for a real tree. */
@@ -849,6 +978,7 @@ static void test_random(void)
 					withheld_str(&want[i]));
 			}
 			n_withheld += (unsigned)out[i].n_withheld;
+			n_claims += (unsigned)out[i].effective.n_claims;
 			for (size_t k = 0; k < out[i].n_withheld; k++)
 				n_conflict += out[i].withheld[k].why == RESOLVE_WHY_CONFLICT;
 		}
@@ -856,10 +986,12 @@ static void test_random(void)
 	CHECK(n_bad == 0);
 	/* The generator must actually produce both kinds, or this proves little. */
 	CHECK(n_conflict > 1000);
+	/* and shared prefixes */
+	CHECK(n_claims > 100);
 	/* (fewer protected since prefixes containing one are granted) */
 	CHECK(n_withheld - n_conflict > 40);
-	printf("random: %u cases, %u entries withheld (%u conflicts)\n", n_cases, n_withheld,
-	       n_conflict);
+	printf("random: %u cases, %u entries withheld (%u conflicts), %u shared\n", n_cases,
+	       n_withheld, n_conflict, n_claims);
 }
 
 static double now_ms(void)
@@ -1039,6 +1171,7 @@ int main(void)
 	test_exact_conflict();
 	test_order();
 	test_prefix();
+	test_shared_prefix();
 	test_families();
 	test_protected();
 	test_same_domain();
