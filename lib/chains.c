@@ -89,6 +89,32 @@ static void prefix_mask(unsigned int bytes, unsigned int plen, uint8_t *mask)
 		mask[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 }
 
+/* One lookup rule per prefix length of family in the shape (claim: the
+ * lengths of shared prefixes, else of granted ones), longest first:
+ * [ether type T] f[0] . f[1] & MASK @<kind>-LEN VERDICT [to]. */
+static int per_length_rules(struct plan *p, const char *chain, uint16_t etype, int family,
+			    const struct ruleset_shape *sh, bool claim, const enum stmt_field *f,
+			    enum set_kind k, int verdict, const char *to)
+{
+	unsigned int bits = family == AF_INET ? 32 : 128;
+	char set[32];
+	int ret;
+
+	for (unsigned int plen = bits; plen-- > 0;) {
+		uint8_t mask[16];
+
+		if (!(claim ? ruleset_shape_has_claim(sh, family, plen)
+			    : ruleset_shape_has(sh, family, plen)))
+			continue;
+		prefix_mask(bits / 8, plen, mask);
+		set_catalog_name(k, plen, set, sizeof(set));
+		ret = rule_lookup(p, chain, etype, f, 2, mask, false, set, verdict, to);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 /* ---- the source check chains ---- */
 
 /* fe80::/64, the link-local addresses a vif may claim */
@@ -127,7 +153,6 @@ static const struct {
  */
 static int src_own_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
 {
-	unsigned int bits = src_chains[c].family == AF_INET ? 32 : 128;
 	const enum stmt_field f[2] = {STMT_FIELD_IIFNAME, src_chains[c].field};
 	char set[32];
 	int ret;
@@ -143,24 +168,12 @@ static int src_own_rules(struct plan *p, enum src_chain c, const struct ruleset_
 			stmt_verdict(r, NFT_GOTO, CH_OWN);
 		});
 	}
-	for (unsigned int plen = bits; plen-- > 0;) {
-		uint8_t mask[16];
-
-		if (!ruleset_shape_has_claim(sh, src_chains[c].family, plen))
-			continue;
-		prefix_mask(bits / 8, plen, mask);
-		set_catalog_name(src_chains[c].own, plen, set, sizeof(set));
-		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 2, mask, false,
-				  set, NFT_GOTO, CH_OWN);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return per_length_rules(p, src_chains[c].name, src_chains[c].etype, src_chains[c].family,
+				sh, true, f, src_chains[c].own, NFT_GOTO, CH_OWN);
 }
 
 static int src_chain_rules(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
 {
-	unsigned int bits = src_chains[c].family == AF_INET ? 32 : 128;
 	enum stmt_field f[3] = {STMT_FIELD_IIFNAME, src_chains[c].field};
 	char set[32];
 	int ret;
@@ -172,18 +185,10 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 			  false, set, NFT_GOTO, CH_DROP);
 	if (ret < 0)
 		return ret;
-	for (unsigned int plen = bits; plen-- > 0;) {
-		uint8_t mask[16];
-
-		if (!ruleset_shape_has(sh, src_chains[c].family, plen))
-			continue;
-		prefix_mask(bits / 8, plen, mask);
-		set_catalog_name(src_chains[c].net, plen, set, sizeof(set));
-		ret = rule_lookup(p, src_chains[c].name, src_chains[c].etype, f, 2, mask, false,
-				  set, NFT_RETURN, NULL);
-		if (ret < 0)
-			return ret;
-	}
+	ret = per_length_rules(p, src_chains[c].name, src_chains[c].etype, src_chains[c].family, sh,
+			       false, f, src_chains[c].net, NFT_RETURN, NULL);
+	if (ret < 0)
+		return ret;
 	/* iifname @any-ip return */
 	set_catalog_name(SET_KIND_ANY_IP, 0, set, sizeof(set));
 	ret = rule_lookup(p, src_chains[c].name, 0, f, 1, NULL, false, set, NFT_RETURN, NULL);
@@ -214,21 +219,10 @@ static int src_chain_rules(struct plan *p, enum src_chain c, const struct rulese
 static int probe_claim_rules(struct plan *p, const struct ruleset_shape *sh)
 {
 	static const enum stmt_field f[] = {STMT_FIELD_IIFNAME, STMT_FIELD_ARP_TPA};
-	char set[32];
-	int ret;
 
-	for (unsigned int plen = 32; plen-- > 0;) {
-		uint8_t mask[4];
-
-		if (!ruleset_shape_has_claim(sh, AF_INET, plen))
-			continue;
-		prefix_mask(4, plen, mask);
-		set_catalog_name(SET_KIND_OWN4_NET, plen, set, sizeof(set));
-		ret = rule_lookup(p, CH_PROBE, 0, f, 2, mask, false, set, NFT_GOTO, CH_PROBE_LOG);
-		if (ret < 0)
-			return ret;
-	}
-	return rule_verdict(p, CH_PROBE, NF_ACCEPT, NULL);
+	return per_length_rules(p, CH_PROBE, 0, AF_INET, sh, true, f, SET_KIND_OWN4_NET, NFT_GOTO,
+				CH_PROBE_LOG)
+		   ?: rule_verdict(p, CH_PROBE, NF_ACCEPT, NULL);
 }
 
 static int probe_log_rules(const struct policy *pol, struct plan *p)
@@ -263,6 +257,30 @@ static int chain_flush(struct plan *p, const char *name)
 static int src_chain_rebuild(struct plan *p, enum src_chain c, const struct ruleset_shape *sh)
 {
 	return chain_flush(p, src_chains[c].name) ?: src_chain_rules(p, c, sh);
+}
+
+int chains_shape_sets(const struct ruleset_shape *a, const struct ruleset_shape *b, bool del,
+		      struct plan *p)
+{
+	int (*op)(struct plan *, enum set_kind, unsigned int) =
+	    del ? set_catalog_del : set_catalog_add;
+	int ret = 0;
+
+	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
+		if (plen < 32 && ruleset_shape_has(a, AF_INET, plen) &&
+		    !ruleset_shape_has(b, AF_INET, plen))
+			ret = op(p, SET_KIND_V4_NET, plen);
+		if (ret == 0 && ruleset_shape_has(a, AF_INET6, plen) &&
+		    !ruleset_shape_has(b, AF_INET6, plen))
+			ret = op(p, SET_KIND_V6_NET, plen) ?: op(p, SET_KIND_ND6_NET, plen);
+		if (ret == 0 && plen < 32 && ruleset_shape_has_claim(a, AF_INET, plen) &&
+		    !ruleset_shape_has_claim(b, AF_INET, plen))
+			ret = op(p, SET_KIND_OWN4_NET, plen);
+		if (ret == 0 && ruleset_shape_has_claim(a, AF_INET6, plen) &&
+		    !ruleset_shape_has_claim(b, AF_INET6, plen))
+			ret = op(p, SET_KIND_OWN6_NET, plen) ?: op(p, SET_KIND_OWN_ND6_NET, plen);
+	}
+	return ret;
 }
 
 int chains_src_rebuild(struct plan *p, int family, const struct ruleset_shape *sh)
@@ -717,18 +735,7 @@ int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, s
 		if (!set_catalog_is_per_length((enum set_kind)k) &&
 		    (k != SET_KIND_LIMITS || pol->log_group >= 0))
 			ret = set_catalog_add(p, (enum set_kind)k, 0);
-	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
-		if (plen < 32 && ruleset_shape_has(sh, AF_INET, plen))
-			ret = set_catalog_add(p, SET_KIND_V4_NET, plen);
-		if (ret == 0 && ruleset_shape_has(sh, AF_INET6, plen))
-			ret = set_catalog_add(p, SET_KIND_V6_NET, plen)
-				  ?: set_catalog_add(p, SET_KIND_ND6_NET, plen);
-		if (ret == 0 && plen < 32 && ruleset_shape_has_claim(sh, AF_INET, plen))
-			ret = set_catalog_add(p, SET_KIND_OWN4_NET, plen);
-		if (ret == 0 && ruleset_shape_has_claim(sh, AF_INET6, plen))
-			ret = set_catalog_add(p, SET_KIND_OWN6_NET, plen)
-				  ?: set_catalog_add(p, SET_KIND_OWN_ND6_NET, plen);
-	}
+	ret = ret ?: chains_shape_sets(sh, &(struct ruleset_shape){0}, false, p);
 	for (size_t i = 0; i < 2 && ret == 0; i++)
 		ret = base_chain_add(pol, p, i);
 	for (size_t i = 0; i < sizeof(fixed_chains) / sizeof(fixed_chains[0]) && ret == 0; i++)

@@ -19,8 +19,12 @@
 /* Create the table with its objects, sets, chains and rules (shape: the
  * prefix lengths in use, a set and a masked lookup rule each). */
 int chains_table_add(const struct policy *pol, const struct ruleset_shape *sh, struct plan *p);
-/* Flush and rewrite the source-check chains of one family (AF_INET: src-ip
- * and src-arp; AF_INET6: src-ip6 and nd-target) for shape sh. */
+/* Create (del false) or delete the per-length sets of the lengths shape a
+ * has and shape b has not. */
+int chains_shape_sets(const struct ruleset_shape *a, const struct ruleset_shape *b, bool del,
+		      struct plan *p);
+/* Flush and rewrite the source-check chains of one family (AF_INET: src-ip,
+ * src-arp and probe-claim; AF_INET6: src-ip6 and nd-target) for shape sh. */
 int chains_src_rebuild(struct plan *p, int family, const struct ruleset_shape *sh);
 
 #endif

@@ -50,31 +50,6 @@ void ruleset_shape_add(const struct policy *pol, struct ruleset_shape *s, const 
 	}
 }
 
-/* Create (del false) or delete the sets of the lengths in a but not in b. */
-static int shape_sets(const struct ruleset_shape *a, const struct ruleset_shape *b, bool del,
-		      struct plan *p)
-{
-	int (*op)(struct plan *, enum set_kind, unsigned int) =
-	    del ? set_catalog_del : set_catalog_add;
-	int ret = 0;
-
-	for (unsigned int plen = 0; plen < 128 && ret == 0; plen++) {
-		if (plen < 32 && ruleset_shape_has(a, AF_INET, plen) &&
-		    !ruleset_shape_has(b, AF_INET, plen))
-			ret = op(p, SET_KIND_V4_NET, plen);
-		if (ret == 0 && ruleset_shape_has(a, AF_INET6, plen) &&
-		    !ruleset_shape_has(b, AF_INET6, plen))
-			ret = op(p, SET_KIND_V6_NET, plen) ?: op(p, SET_KIND_ND6_NET, plen);
-		if (ret == 0 && plen < 32 && ruleset_shape_has_claim(a, AF_INET, plen) &&
-		    !ruleset_shape_has_claim(b, AF_INET, plen))
-			ret = op(p, SET_KIND_OWN4_NET, plen);
-		if (ret == 0 && ruleset_shape_has_claim(a, AF_INET6, plen) &&
-		    !ruleset_shape_has_claim(b, AF_INET6, plen))
-			ret = op(p, SET_KIND_OWN6_NET, plen) ?: op(p, SET_KIND_OWN_ND6_NET, plen);
-	}
-	return ret;
-}
-
 int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_shape *new,
 			struct plan *p)
 {
@@ -82,7 +57,7 @@ int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_sh
 		  memcmp(old->c4, new->c4, sizeof(old->c4)) != 0;
 	bool v6 = memcmp(old->v6, new->v6, sizeof(old->v6)) != 0 ||
 		  memcmp(old->c6, new->c6, sizeof(old->c6)) != 0;
-	int ret = shape_sets(new, old, false, p);
+	int ret = chains_shape_sets(new, old, false, p);
 
 	if (v4 && ret == 0)
 		ret = chains_src_rebuild(p, AF_INET, new);
@@ -94,7 +69,7 @@ int ruleset_shape_begin(const struct ruleset_shape *old, const struct ruleset_sh
 int ruleset_shape_end(const struct ruleset_shape *old, const struct ruleset_shape *new,
 		      struct plan *p)
 {
-	return shape_sets(old, new, true, p);
+	return chains_shape_sets(old, new, true, p);
 }
 
 int ruleset_full(const struct policy *pol, const struct vif *vifs, size_t n, const bool *skip,
