@@ -10,6 +10,7 @@
 #include "ownership.h"
 #include "report.h"
 #include "resolve.h"
+#include "ruleset-vif.h"
 
 /* One owned address: the map's key lives here. */
 struct owned {
@@ -80,14 +81,25 @@ bool ownership_take_changed(struct ownership *o)
 	return c;
 }
 
+/* The space v (only its fields before addrs) may claim in: fe80::/64 and
+ * the prefixes it shares, or nothing.  Returns how many prefixes. */
+static size_t claim_space(const struct ownership *o, const struct vif *v,
+			  struct vif_addr ret[1 + VIF_CLAIMS_MAX])
+{
+	if (!v || !ruleset_vif_claims(o->pol, v))
+		return 0;
+	ret[0] = ll_space;
+	memcpy(&ret[1], v->claims, v->n_claims * sizeof(v->claims[0]));
+	return 1 + v->n_claims;
+}
+
 bool ownership_may_claim(const struct ownership *o, const struct vif *v, const struct vif_addr *a)
 {
-	if (!v || !v->has_ip || o->pol->log_group < 0 || o->pol->owned_max == 0)
-		return false;
-	if (own_inside(&ll_space, a))
-		return true;
-	for (size_t k = 0; k < v->n_claims; k++)
-		if (own_inside(&v->claims[k], a))
+	struct vif_addr space[1 + VIF_CLAIMS_MAX];
+	size_t n = claim_space(o, v, space);
+
+	for (size_t k = 0; k < n; k++)
+		if (own_inside(&space[k], a))
 			return true;
 	return false;
 }
@@ -202,10 +214,10 @@ static enum own_verdict judge(struct ownership *o, struct vif_entry *e, const st
 				    .owner_of = w_owner_of,
 				    .data = &wd};
 	size_t room = n_granted < VIF_ADDRS_MAX ? VIF_ADDRS_MAX - n_granted : 0;
-	/* ownership_may_claim() is the space: the judge needs only "inside" */
+	struct vif_addr space[1 + VIF_CLAIMS_MAX];
 	struct own_claimant c = {.self = e,
-				 .space = a,
-				 .n_space = ownership_may_claim(o, v, a) ? 1 : 0,
+				 .space = space,
+				 .n_space = claim_space(o, v, space),
 				 .n_owned = e->own.n,
 				 .cap = o->pol->owned_max < room ? o->pol->owned_max : room};
 	const void *ov = NULL;
